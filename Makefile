@@ -1,0 +1,38 @@
+# Thin aliases used by the README and .ci/run.
+PYTHON ?= python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: dev demo test test-unit test-e2e test-pg lint bench messages vendor
+
+dev:  ## install Kaizen with test and lint dependencies (editable)
+	$(PYTHON) -m pip install -q -e '.[test]'
+
+demo:  ## start Kaizen with demo data on SQLite at http://127.0.0.1:8000
+	kaizen up --demo
+
+test: dev test-unit test-e2e  ## install test dependencies and run the whole suite
+
+test-unit:
+	$(PYTHON) -m pytest
+
+test-e2e:
+	bash scripts/ensure_chromium.sh
+	$(PYTHON) -m pytest -m e2e
+
+test-pg:  ## the whole suite on PostgreSQL
+	KAIZEN_DATABASE_URL=$(PG_URL) $(MAKE) test
+
+lint:  ## ruff, formatting, mypy strict on kaizen.core, import contracts
+	ruff check src scripts $(wildcard benchmarks)
+	ruff format --check src scripts $(wildcard benchmarks)
+	mypy src/kaizen/core
+	lint-imports
+
+bench:  ## API benchmarks on PostgreSQL (writes benchmarks/RESULTS.md)
+	$(PYTHON) benchmarks/api_bench.py --database-url $(PG_URL)
+
+messages:  ## refresh and compile the Japanese catalogue
+	cd src/kaizen && django-admin makemessages -l ja --no-obsolete --settings=kaizen.core.testing.settings -i 'static/vendor/*' && django-admin makemessages -d djangojs -l ja --no-obsolete --settings=kaizen.core.testing.settings -i 'static/vendor/*' && django-admin compilemessages --settings=kaizen.core.testing.settings
+
+vendor:  ## refresh vendored front-end files from the npm registry
+	$(PYTHON) scripts/vendor_static.py

@@ -1,0 +1,3 @@
+"""Root pytest configuration."""
+
+pytest_plugins = ["kaizen.core.testing.browser"]

@@ -1,0 +1,1 @@
+"""Navigation entries and dashboard figures of the accounts domain."""

@@ -1,0 +1,5 @@
+"""Accounts UI routes."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,274 @@
+"""The tamper-evident audit trail.
+
+Every audited write calls :func:`record` (or :func:`record_bulk`) inside the writing transaction.
+Rows form a hash chain: ``hash = sha256(prev_hash + "\\n" + canonical(row))`` where the canonical
+form is JSON with sorted keys, UTC timestamps in one fixed format and no dependence on the
+session time zone or database. The chain head row is locked while appending, which serialises
+appends; :func:`verify` walks the chain and names the first row that does not match.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import decimal
+import hashlib
+import json
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from kaizen.core import context
+from kaizen.core.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+Changes = Mapping[str, Sequence[Any]]
+
+_purge = threading.local()
+
+
+def purge_allowed_flag() -> int:
+    """Return 1 while :func:`allow_purge` is active in this thread (read by the SQLite trigger)."""
+    return 1 if getattr(_purge, "on", False) else 0
+
+
+@contextlib.contextmanager
+def allow_purge() -> Iterator[None]:
+    """Permit DELETE/TRUNCATE of audit rows inside this block (retention and test flushes).
+
+    UPDATE stays forbidden. On PostgreSQL a session setting tells the trigger; on SQLite a
+    connection function does. Outside Kaizen (psql, sqlite3 shell) the triggers always refuse.
+    """
+    _purge.on = True
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET kaizen.audit_purge = 'on'")
+    try:
+        yield
+    finally:
+        _purge.on = False
+        if vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("RESET kaizen.audit_purge")
+
+
+def jsonable(value: Any) -> Any:
+    """Convert a field value to a JSON value that survives a database round trip unchanged."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float | decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return format_time(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [jsonable(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    return str(value)
+
+
+def format_time(value: dt.datetime) -> str:
+    """Format an aware datetime in UTC with microseconds: the canonical time format."""
+    if timezone.is_naive(value):
+        raise ValueError("audit times must be timezone-aware")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(entry: AuditEntry) -> bytes:
+    """Serialise the chained fields of an entry, independent of time zone and database."""
+    body = {
+        "seq": entry.seq,
+        "at": format_time(entry.at),
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "channel": entry.channel,
+        "action": entry.action,
+        "record_type": entry.record_type,
+        "record_id": entry.record_id,
+        "record_label": entry.record_label,
+        "organisation_id": entry.organisation_id,
+        "changes": entry.changes,
+        "meta": entry.meta,
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def chain_hash(entry: AuditEntry) -> str:
+    """Return the hash an entry must carry given its content and ``prev_hash``."""
+    return hashlib.sha256(entry.prev_hash.encode("ascii") + b"\n" + canonical(entry)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One audited action on one record, before it is chained."""
+
+    obj: models.Model
+    action: str
+    changes: Changes
+    meta: Mapping[str, Any] | None = None
+
+
+def _actor() -> tuple[int | None, str, str]:
+    ctx = context.current()
+    user = ctx.user
+    if user is not None and getattr(user, "is_authenticated", False):
+        label = ctx.label or user.get_username()
+        return int(user.pk), label[:200], ctx.channel
+    return None, (ctx.label or ctx.channel)[:200], ctx.channel
+
+
+def _record_type(obj: models.Model) -> str:
+    return obj._meta.label_lower
+
+
+def _org_id(obj: models.Model) -> int | None:
+    getter = getattr(obj, "organisation_id_for_audit", None)
+    if callable(getter):
+        value = getter()
+        return int(value) if value is not None else None
+    return None
+
+
+def _lock_head() -> AuditHead:
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    return head
+
+
+def record_bulk(items: Iterable[Change]) -> list[AuditEntry]:
+    """Append one chained audit row per item, in one statement, inside the current transaction."""
+    items = list(items)
+    if not items:
+        return []
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record must run inside the writing transaction")
+    actor_id, actor_label, channel = _actor()
+    now = timezone.now()
+    head = _lock_head()
+    entries = []
+    prev, seq = head.hash, head.seq
+    for item in items:
+        seq += 1
+        entry = AuditEntry(
+            seq=seq,
+            at=now,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            channel=channel,
+            action=item.action[:60],
+            record_type=_record_type(item.obj),
+            record_id=str(item.obj.pk),
+            record_label=str(item.obj)[:300],
+            organisation_id=_org_id(item.obj),
+            changes=jsonable(dict(item.changes)),
+            meta=jsonable(dict(item.meta or {})),
+            prev_hash=prev,
+        )
+        entry.hash = chain_hash(entry)
+        prev = entry.hash
+        entries.append(entry)
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    head.seq, head.hash = seq, prev
+    head.save(update_fields=["seq", "hash"])
+    return entries
+
+
+def record(
+    obj: models.Model, *, action: str, changes: Changes | None = None, meta: Mapping[str, Any] | None = None
+) -> AuditEntry:
+    """Append one audit row for ``action`` on ``obj`` (changes: field -> [old, new])."""
+    return record_bulk([Change(obj=obj, action=action, changes=changes or {}, meta=meta)])[0]
+
+
+def history(obj: models.Model) -> models.QuerySet[AuditEntry]:
+    """Return the audit rows of one record, newest first."""
+    return AuditEntry.objects.filter(record_type=_record_type(obj), record_id=str(obj.pk)).order_by("-seq")
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of :func:`verify`: ``ok`` or the first broken row and why."""
+
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    broken_id: int | None = None
+    reason: str = ""
+
+
+def verify(*, batch: int = 2000) -> VerifyResult:
+    """Recompute the chain from the first row and return the first row that does not match.
+
+    Runs in one transaction with the PostgreSQL session time zone forced to UTC: Django decodes
+    timestamps assuming a UTC session, so a session set to another zone would otherwise shift
+    every time and make an intact chain look broken.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL TIME ZONE 'UTC'")
+        return _verify(batch)
+
+
+def _verify(batch: int) -> VerifyResult:
+    prev = GENESIS
+    expected_seq = None
+    checked = 0
+    last_id = 0
+    while True:
+        rows = list(AuditEntry.objects.filter(id__gt=last_id).order_by("id")[:batch])
+        if not rows:
+            break
+        for entry in rows:
+            last_id = entry.id
+            if expected_seq is not None and entry.seq != expected_seq:
+                return VerifyResult(
+                    False, checked, entry.seq, entry.id, f"sequence gap: expected {expected_seq}"
+                )
+            if entry.prev_hash != prev:
+                return VerifyResult(False, checked, entry.seq, entry.id, "previous hash does not match")
+            if chain_hash(entry) != entry.hash:
+                return VerifyResult(False, checked, entry.seq, entry.id, "content does not match its hash")
+            prev = entry.hash
+            expected_seq = entry.seq + 1
+            checked += 1
+    head = AuditHead.objects.filter(pk=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    last_seq = (expected_seq or 1) - 1
+    if head_seq != last_seq or head_hash != prev:
+        return VerifyResult(
+            False, checked, head_seq, None, f"chain head #{head_seq} does not match the last row #{last_seq}"
+        )
+    return VerifyResult(True, checked)
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Return field -> [old, new] for the fields whose JSON form differs."""
+    out: dict[str, list[Any]] = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = jsonable(before.get(key)), jsonable(after.get(key))
+        if old != new:
+            out[key] = [old, new]
+    return out
+
+
+def snapshot(obj: models.Model, *, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """Return the concrete field values of ``obj`` keyed by field name (FKs by id)."""
+    skip = set(exclude)
+    values: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        if f.name in skip or f.name == "password":
+            continue
+        values[f.name] = jsonable(getattr(obj, f.attname))
+    return values

@@ -1,0 +1,21 @@
+"""Root URL configuration."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from kaizen.core import health
+from kaizen.core.views import api_not_found, server_error
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", include("kaizen.api_urls")),
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["kaizen.core"]), name="javascript-catalog"),
+    path("", include("kaizen.core.urls")),
+    path("", include("kaizen.accounts.urls")),
+]
+
+handler404 = api_not_found
+handler500 = server_error
