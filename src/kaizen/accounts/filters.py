@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kaizen.core.access import Role
+from kaizen.core.filters import IdFilter, VisibleChoiceFilter
 
 from .choices import OrganisationKind
 from .models import Membership, Organisation, Person, Team
@@ -31,7 +32,7 @@ class OrganisationFilter(django_filters.FilterSet):
         label=_("Search"), method=_search(("name", "code", "description")), max_length=200
     )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrganisationKind.choices)
-    parent = django_filters.NumberFilter(label=_("Parent organisation"), field_name="parent_id")
+    parent = VisibleChoiceFilter(label=_("Parent organisation"), model=Organisation)
     is_active = django_filters.BooleanFilter(label=_("Active"))
 
     class Meta:
@@ -47,8 +48,8 @@ class PersonFilter(django_filters.FilterSet):
         method=_search(("name", "name_kana", "email", "phone", "job_title")),
         max_length=200,
     )
-    organisation = django_filters.NumberFilter(label=_("Organisation"), field_name="organisation_id")
-    team = django_filters.NumberFilter(label=_("Team"), field_name="teams")
+    organisation = VisibleChoiceFilter(label=_("Organisation"), model=Organisation)
+    team = VisibleChoiceFilter(label=_("Team"), field_name="teams", model=Team)
     has_login = django_filters.BooleanFilter(
         label=_("Has a login"), field_name="user", lookup_expr="isnull", exclude=True
     )
@@ -65,8 +66,8 @@ class TeamFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), method=_search(("name", "description", "email")), max_length=200
     )
-    organisation = django_filters.NumberFilter(label=_("Organisation"), field_name="organisation_id")
-    member = django_filters.NumberFilter(label=_("Member"), field_name="members")
+    organisation = VisibleChoiceFilter(label=_("Organisation"), model=Organisation)
+    member = IdFilter(label=_("Member"), field_name="members")
 
     class Meta:
         model = Team
@@ -76,8 +77,8 @@ class TeamFilter(django_filters.FilterSet):
 class MembershipFilter(django_filters.FilterSet):
     """Filter role memberships by user, organisation and role."""
 
-    user = django_filters.NumberFilter(label=_("User"), field_name="user_id")
-    organisation = django_filters.NumberFilter(label=_("Organisation"), field_name="organisation_id")
+    user = IdFilter(label=_("User"), field_name="user_id")
+    organisation = VisibleChoiceFilter(label=_("Organisation"), model=Organisation)
     role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices)
 
     class Meta:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kaizen.core.access import AccessPolicy, Role, ScopedManager
@@ -80,6 +81,8 @@ class AuditEntry(models.Model):
     access_policy: ClassVar[AccessPolicy] = AccessPolicy(
         org_field="organisation_id",
         actions={"view": frozenset({Role.AUDITOR, Role.ADMIN, Role.MANAGER})},
+        # Everyone may read what they did themselves ("my recent changes").
+        own=lambda user: Q(actor_id=user.pk),
     )
 
     class Meta:

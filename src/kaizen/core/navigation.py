@@ -32,6 +32,7 @@ class DashboardFigure:
     url_name: str
     order: int
     count: Callable[[Any], int]
+    visible: Callable[[Any], bool] = lambda user: True
 
 
 _nav: list[NavItem] = []
@@ -59,4 +60,4 @@ def nav_for(user: Any) -> list[NavItem]:
 
 def figures_for(user: Any) -> list[tuple[DashboardFigure, int]]:
     """Return each dashboard figure with its count for ``user``."""
-    return [(f, f.count(user)) for f in _figures]
+    return [(f, f.count(user)) for f in _figures if f.visible(user)]

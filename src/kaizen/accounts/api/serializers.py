@@ -8,7 +8,8 @@ from rest_framework import serializers
 
 from kaizen.core.api.serializers import StrictModelSerializer, VisibleRelatedField
 
-from ..models import Membership, Organisation, Person, Team, User
+from ..models import Membership, Organisation, Person, Team
+from ..queries import grantable_users
 
 
 class OrganisationSerializer(StrictModelSerializer):
@@ -81,17 +82,8 @@ class UserField(serializers.SlugRelatedField):  # type: ignore[type-arg]
     """A user referenced by username; only users of visible people (or oneself) are accepted."""
 
     def get_queryset(self) -> Any:
-        from kaizen.core.access import has_any_role
-
         request = self.context.get("request")
-        user = getattr(request, "user", None)
-        qs = User.objects.filter(is_active=True)
-        if user is not None and user.is_superuser:
-            return qs
-        people = Person.objects.visible_to(user, "view").exclude(user__isnull=True).values("user_id")
-        if has_any_role(user, ["admin"]):
-            return qs.filter(pk__in=people)
-        return qs.filter(pk=getattr(user, "pk", None))
+        return grantable_users(getattr(request, "user", None))
 
 
 class MembershipSerializer(StrictModelSerializer):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import django_filters
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
+from kaizen.core.filters import AuditFilter
 from kaizen.core.models import AuditEntry
 
 
@@ -31,30 +31,6 @@ class AuditEntrySerializer(serializers.ModelSerializer):  # type: ignore[type-ar
             "meta",
             "prev_hash",
             "hash",
-        ]
-
-
-class AuditFilter(django_filters.FilterSet):  # type: ignore[misc]
-    """Filter the audit trail."""
-
-    record_type = django_filters.CharFilter(max_length=100, help_text="e.g. accounts.team")
-    record_id = django_filters.CharFilter(max_length=64)
-    actor = django_filters.NumberFilter(field_name="actor_id", help_text="user id")
-    channel = django_filters.CharFilter(max_length=20)
-    action = django_filters.CharFilter(max_length=60)
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
-
-    class Meta:
-        model = AuditEntry
-        fields: ClassVar[list[str]] = [
-            "record_type",
-            "record_id",
-            "actor",
-            "channel",
-            "action",
-            "since",
-            "until",
         ]
 
 

@@ -1,0 +1,94 @@
+// Kaizen ITSM: keyboard shortcuts and small behaviours. No inline scripts (CSP forbids them).
+(function () {
+  "use strict";
+
+  var pendingGo = false;
+  var goTimer = null;
+
+  function typing(el) {
+    if (!el) return false;
+    var tag = el.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+  }
+
+  function help() {
+    return document.getElementById("shortcuts");
+  }
+
+  function openHelp() {
+    var dialog = help();
+    if (dialog && !dialog.open) dialog.showModal();
+  }
+
+  function follow(selector) {
+    var el = document.querySelector(selector);
+    if (el) {
+      el.click();
+      return true;
+    }
+    return false;
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var dialog = help();
+    if (event.key === "Escape") {
+      if (dialog && dialog.open) {
+        dialog.close();
+      } else if (typing(document.activeElement)) {
+        document.activeElement.blur();
+      }
+      return;
+    }
+    if (typing(event.target) || (dialog && dialog.open)) return;
+    if (pendingGo) {
+      pendingGo = false;
+      clearTimeout(goTimer);
+      var target = document.querySelector('[data-goto="' + CSS.escape(event.key) + '"]');
+      if (target) {
+        event.preventDefault();
+        target.click();
+      }
+      return;
+    }
+    switch (event.key) {
+      case "?":
+        event.preventDefault();
+        openHelp();
+        break;
+      case "/":
+        var search = document.querySelector("[data-search]");
+        if (search) {
+          event.preventDefault();
+          search.focus();
+          search.select();
+        }
+        break;
+      case "g":
+        pendingGo = true;
+        goTimer = setTimeout(function () {
+          pendingGo = false;
+        }, 1500);
+        break;
+      case "n":
+      case "e":
+        if (follow('[data-key="' + event.key + '"]')) event.preventDefault();
+        break;
+      default:
+        break;
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var trigger = event.target.closest('[data-action="shortcuts"]');
+    if (trigger) openHelp();
+  });
+
+  // Send the CSRF token with htmx requests that change data.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var input = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    if (input && event.detail.verb !== "get") {
+      event.detail.headers["X-CSRFToken"] = input.value;
+    }
+  });
+})();
