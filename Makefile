@@ -2,7 +2,7 @@
 PYTHON ?= python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: dev demo test test-unit test-e2e test-pg lint bench messages vendor
+.PHONY: dev tools demo test test-unit test-e2e test-pg lint bench messages vendor
 
 dev:  ## install Kaizen with test and lint dependencies (editable)
 	$(PYTHON) -m pip install -q -e '.[test]'
@@ -10,13 +10,15 @@ dev:  ## install Kaizen with test and lint dependencies (editable)
 demo:  ## start Kaizen with demo data on SQLite at http://127.0.0.1:8000
 	kaizen up --demo
 
-test: dev test-unit test-e2e  ## install test dependencies and run the whole suite
+test: dev tools test-unit test-e2e  ## install test dependencies and run the whole suite
+
+tools:  ## system packages the tests need (Debian's chromium and gettext)
+	bash scripts/ensure_test_tools.sh
 
 test-unit:
 	$(PYTHON) -m pytest
 
 test-e2e:
-	bash scripts/ensure_chromium.sh
 	$(PYTHON) -m pytest -m e2e
 
 test-pg:  ## the whole suite on PostgreSQL

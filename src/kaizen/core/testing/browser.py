@@ -1,7 +1,7 @@
 """Pytest fixtures that drive the real UI in Debian's Chromium through Playwright.
 
 Playwright never downloads a browser here: it launches ``/usr/bin/chromium`` (installed by
-``scripts/ensure_chromium.sh``). Register with ``pytest_plugins = ["kaizen.core.testing.browser"]``.
+``scripts/ensure_test_tools.sh``). Register with ``pytest_plugins = ["kaizen.core.testing.browser"]``.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/ensure_chromium.sh")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/ensure_test_tools.sh")
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
     # test itself are still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
