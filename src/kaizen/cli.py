@@ -81,6 +81,8 @@ def _print_demo_logins() -> None:
 
 
 def _gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
+    from django.conf import settings
+
     return [
         sys.executable,
         "-m",
@@ -101,7 +103,7 @@ def _gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
         "--timeout",
         "60",
         "--forwarded-allow-ips",
-        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        ",".join(settings.FORWARDED_ALLOW_IPS),
     ]
 
 
@@ -184,7 +186,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
-    call_command("run_huey", workers=args.workers or settings.JOB_WORKERS, worker_type="thread")
+    call_command(
+        "run_huey",
+        workers=args.workers or settings.JOB_WORKERS,
+        worker_type="thread",
+        periodic=not args.no_periodic,
+    )
     return 0
 
 
@@ -265,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="run the background job worker (with periodic jobs)")
     p.add_argument("--workers", type=int, help="concurrent jobs (default: KAIZEN_JOB_WORKERS)")
+    p.add_argument(
+        "--no-periodic",
+        action="store_true",
+        help="do not run periodic jobs here (when several workers share a Redis broker, run them on one)",
+    )
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("audit", help="audit trail tools")

@@ -151,6 +151,13 @@ SCHEMA: tuple[Setting, ...] = (
         parse=_parse_int,
     ),
     Setting(
+        "FORWARDED_ALLOW_IPS",
+        "list",
+        ["127.0.0.1", "::1"],
+        "Addresses of reverse proxies whose `X-Forwarded-*` headers the web server trusts (comma-separated).",
+        parse=_parse_list,
+    ),
+    Setting(
         "JOB_WORKERS",
         "int",
         2,

@@ -200,17 +200,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 
-def _huey(url: str) -> Any:
+def _huey(url: str, *, results: bool = False) -> Any:
+    """Build the job queue for a broker URL.
+
+    Kaizen's jobs report through the database and the log, never through huey's result store, so
+    results are off: nothing would ever read them and they would pile up in the broker.
+    """
     from huey import MemoryHuey, RedisHuey, SqliteHuey
 
     if url.startswith("memory://"):
-        return MemoryHuey("kaizen", immediate=True)
+        return MemoryHuey("kaizen", immediate=True, results=results)
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey("kaizen", url=url)
+        return RedisHuey("kaizen", url=url, results=results)
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("kaizen", filename=str(path), timeout=30)
+        return SqliteHuey("kaizen", filename=str(path), timeout=30, results=results)
     raise conf.ConfigError(f"KAIZEN_BROKER_URL: unsupported scheme in {url!r}")
 
 
@@ -218,6 +223,7 @@ HUEY = _huey(CONFIG["BROKER_URL"])
 BROKER_URL = CONFIG["BROKER_URL"]
 OUTBOX_SWEEP_SECONDS = int(CONFIG["OUTBOX_SWEEP_SECONDS"])
 WEB_WORKERS = int(CONFIG["WEB_WORKERS"])
+FORWARDED_ALLOW_IPS: list[str] = list(CONFIG["FORWARDED_ALLOW_IPS"])
 WEB_THREADS = int(CONFIG["WEB_THREADS"])
 JOB_WORKERS = int(CONFIG["JOB_WORKERS"])
 

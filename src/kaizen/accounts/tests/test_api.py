@@ -188,8 +188,13 @@ def test_deleting_a_referenced_organisation_is_409():
     org = OrganisationFactory()
     TeamFactory(organisation=org)
     admin = UserFactory(is_superuser=True)
-    body = assert_problem(client_for(admin).delete(f"/api/v1/organisations/{org.pk}/"), 409)
-    assert "refer" in body["detail"]
+    client = client_for(admin)
+    body = assert_problem(client.delete(f"/api/v1/organisations/{org.pk}/"), 409)
+    assert "参照" in body["detail"]  # default language: Japanese
+    english = assert_problem(
+        client.delete(f"/api/v1/organisations/{org.pk}/", HTTP_ACCEPT_LANGUAGE="en"), 409
+    )
+    assert "refer" in english["detail"]
     assert Organisation.objects.filter(pk=org.pk).exists()
 
 

@@ -30,7 +30,7 @@ def _run_through_consumer(huey) -> None:
 
 
 def test_sqlite_broker_runs_jobs(tmp_path):
-    huey = _huey(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")
+    huey = _huey(f"sqlite:///{tmp_path / 'jobs.sqlite3'}", results=True)
     assert isinstance(huey, SqliteHuey)
     _run_through_consumer(huey)
 
@@ -43,7 +43,7 @@ def test_redis_broker_runs_jobs_through_a_real_redis():
         redis.Redis.from_url(url).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    huey = _huey(url)
+    huey = _huey(url, results=True)
     assert isinstance(huey, RedisHuey)
     huey.name = f"kaizen-test-{uuid.uuid4().hex[:8]}"  # isolate from any other run
     huey.storage = huey.create_storage()
@@ -56,3 +56,8 @@ def test_redis_broker_runs_jobs_through_a_real_redis():
 def test_unknown_broker_scheme_is_a_configuration_error():
     with pytest.raises(ConfigError):
         _huey("amqp://127.0.0.1/")
+
+
+def test_production_queues_keep_no_results(tmp_path):
+    for url in ("memory://", f"sqlite:///{tmp_path / 'q.sqlite3'}", "redis://127.0.0.1:6379/15"):
+        assert _huey(url).results is False
