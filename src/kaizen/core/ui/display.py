@@ -86,9 +86,13 @@ def audit_value(model: type[Model], name: str, value: Any) -> str:
     except FieldDoesNotExist:
         return str(value)
     related = getattr(field, "related_model", None)
-    if related is not None and not isinstance(value, list):
-        target = related._default_manager.filter(pk=value).first()
-        return f"{target} (#{value})" if target is not None else f"#{value}"
+    if related is not None:
+        ids = value if isinstance(value, list) else [value]
+        try:
+            found = {str(o.pk): str(o) for o in related._default_manager.filter(pk__in=ids[:200])}
+        except (TypeError, ValueError):
+            found = {}
+        return ", ".join(f"{found[str(i)]} (#{i})" if str(i) in found else f"#{i}" for i in ids)
     choices = dict(getattr(field, "flatchoices", None) or [])
     if choices and not isinstance(value, list):
         return str(choices.get(value, value))
