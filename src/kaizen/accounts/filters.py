@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kaizen.core.access import Role
-from kaizen.core.filters import IdFilter, VisibleChoiceFilter
+from kaizen.core.filters import IdFilter, VisibleChoiceFilter, YesNoFilter
 
 from .choices import OrganisationKind
 from .models import Membership, Organisation, Person, Team
@@ -33,7 +33,7 @@ class OrganisationFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=OrganisationKind.choices)
     parent = VisibleChoiceFilter(label=_("Parent organisation"), model=Organisation)
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    is_active = YesNoFilter(label=_("Active"))
 
     class Meta:
         model = Organisation
@@ -50,10 +50,8 @@ class PersonFilter(django_filters.FilterSet):
     )
     organisation = VisibleChoiceFilter(label=_("Organisation"), model=Organisation)
     team = VisibleChoiceFilter(label=_("Team"), field_name="teams", model=Team)
-    has_login = django_filters.BooleanFilter(
-        label=_("Has a login"), field_name="user", lookup_expr="isnull", exclude=True
-    )
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    has_login = YesNoFilter(label=_("Has a login"), field_name="user", lookup_expr="isnull", exclude=True)
+    is_active = YesNoFilter(label=_("Active"))
 
     class Meta:
         model = Person

@@ -33,6 +33,16 @@ class VisibleChoiceFilter(django_filters.ModelChoiceFilter):  # type: ignore[mis
         super().__init__(*args, **kwargs)
 
 
+class YesNoFilter(django_filters.BooleanFilter):  # type: ignore[misc]
+    """A yes/no filter whose empty choice reads "All" (``true``/``false`` in the API)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
+        )
+        super().__init__(*args, **kwargs)
+
+
 class IdFilter(django_filters.NumberFilter):  # type: ignore[misc]
     """Filter by a record id; anything but a positive 64-bit integer is a validation error."""
 

@@ -32,7 +32,11 @@ class RecordForm(forms.ModelForm):  # type: ignore[type-arg]
             if queryset is not None and hasattr(queryset.model, "access_policy"):
                 field.queryset = access.restrict(queryset, user, "view")  # type: ignore[attr-defined]
             if isinstance(field.widget, forms.Textarea):
-                field.widget.attrs.setdefault("rows", 4)
+                field.widget.attrs["rows"] = 4
+            elif isinstance(field.widget, forms.SelectMultiple):
+                field.widget.attrs["size"] = 8
+                if not field.help_text:
+                    field.help_text = _("Hold Ctrl (⌘ on a Mac) to select several.")
 
     def clean_version(self) -> int | None:
         value: int | None = self.cleaned_data.get("version")

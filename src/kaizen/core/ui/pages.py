@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from kaizen.core import access, navigation
 from kaizen.core.filters import AuditFilter
 from kaizen.core.models import AuditEntry
+from kaizen.core.ui.display import field_label
 from kaizen.core.ui.registry import detail_url
 
 PREFERENCE_HOOKS: list[Any] = []
@@ -88,14 +89,29 @@ def link_entries(entries: list[AuditEntry]) -> list[dict[str, Any]]:
         if entry.record_id.isdigit():
             wanted.setdefault(entry.record_type, set()).add(entry.record_id)
     urls: dict[tuple[str, str], str] = {}
-    for record_type, ids in wanted.items():
+    models: dict[str, Any] = {}
+    for record_type in {e.record_type for e in entries}:
         try:
-            model = apps.get_model(record_type)
+            models[record_type] = apps.get_model(record_type)
         except (LookupError, ValueError):
             continue
-        for obj in model._default_manager.filter(pk__in=[int(i) for i in ids]):
-            urls[(record_type, str(obj.pk))] = detail_url(obj)
-    return [{"entry": e, "url": urls.get((e.record_type, e.record_id), "")} for e in entries]
+    for record_type, ids in wanted.items():
+        if record_type in models:
+            for obj in models[record_type]._default_manager.filter(pk__in=[int(i) for i in ids]):
+                urls[(record_type, str(obj.pk))] = detail_url(obj)
+    return [
+        {
+            "entry": e,
+            "url": urls.get((e.record_type, e.record_id), ""),
+            "model": models[e.record_type]._meta.verbose_name if e.record_type in models else e.record_type,
+            "fields": ", ".join(
+                field_label(models[e.record_type], name) if e.record_type in models else name
+                for name in sorted(e.changes or {})
+                if name != "id"
+            ),
+        }
+        for e in entries
+    ]
 
 
 @require_POST

@@ -1,0 +1,40 @@
+"""Template filters of the platform UI."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import pgettext_lazy
+
+from kaizen.core.context import Channel
+
+register = template.Library()
+
+ACTIONS = {
+    "create": pgettext_lazy("audit action", "created"),
+    "update": pgettext_lazy("audit action", "changed"),
+    "delete": pgettext_lazy("audit action", "deleted"),
+    "members": pgettext_lazy("audit action", "members changed"),
+    "preferences": pgettext_lazy("audit action", "preferences changed"),
+    "revoke": pgettext_lazy("audit action", "revoked"),
+}
+"""Labels of the audit actions used by the platform; domains may add theirs with :func:`add_action`."""
+
+
+def add_action(code: str, label: object) -> None:
+    """Register the translated label of a domain's audit action (``resolve``, ``approve``, ...)."""
+    ACTIONS[code] = label  # type: ignore[assignment]
+
+
+@register.filter
+def action_label(code: str) -> str:
+    """Return the translated label of an audit action (the code itself when unknown)."""
+    return str(ACTIONS.get(code, code))
+
+
+@register.filter
+def channel_label(code: str) -> str:
+    """Return the translated label of an audit channel."""
+    try:
+        return str(Channel(code).label)
+    except ValueError:
+        return code
