@@ -140,9 +140,7 @@ DEMO_LOGINS: list[tuple[str, Any]] = [
 def _admin(password: str) -> User:
     admin = User.objects.filter(username="admin").first()
     if admin is None:
-        admin = User(
-            username="admin", email="admin@example.jp", is_superuser=True, is_staff=True, language="ja"
-        )
+        admin = User(username="admin", email="admin@example.jp", is_superuser=True, is_staff=True)
         admin.set_password(password)
         admin.save()
         audit.record(admin, action="create", changes={"username": [None, "admin"]})
@@ -173,7 +171,7 @@ def load(*, password: str) -> None:
         for username, name, kana, org_code, title, roles, _teams in PEOPLE:
             user = User.objects.filter(username=username).first()
             if user is None:
-                user = User(username=username, email=f"{username}@example.jp", language="ja")
+                user = User(username=username, email=f"{username}@example.jp")
                 user.set_password(password)
                 user.save()
                 audit.record(user, action="create", changes={"username": [None, username]})

@@ -7,7 +7,8 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from kaizen.accounts.models import Team
+from kaizen.accounts.models import Team, User
+from kaizen.core import demo
 from kaizen.core.access import Role
 
 from .factories import OrganisationFactory, PersonFactory, user_with_role
@@ -23,15 +24,13 @@ def _login(page, base: str, username: str, password: str = "pw") -> None:
     page.wait_for_url(f"{base}/")
 
 
-def test_admin_logs_in_switches_to_japanese_creates_a_team_and_sees_its_history(
+def test_demo_admin_logs_in_switches_to_japanese_creates_a_team_and_sees_its_history(
     page, live_server, screenshot_dir
 ):
-    org = OrganisationFactory(name="株式会社さくら商事")
-    PersonFactory(organisation=org, name="佐藤 花子")
-    admin = user_with_role(Role.ADMIN, None, language="en")
+    demo.load_all(password="kaizen-demo")
     base = live_server.url
 
-    _login(page, base, admin.username)
+    _login(page, base, "admin", "kaizen-demo")  # the browser speaks English (en-GB)
     assert page.locator("h1").inner_text() == "Dashboard"
 
     page.click('button[name="language"][value="ja"]')
@@ -47,8 +46,8 @@ def test_admin_logs_in_switches_to_japanese_creates_a_team_and_sees_its_history(
     page.wait_for_url(f"{base}/teams/new/")
 
     page.fill("#id_name", "基盤運用チーム")
-    page.select_option("#id_organisation", label="株式会社さくら商事")
-    page.select_option("#id_members", label="佐藤 花子")
+    page.select_option("#id_organisation", label="さくら商事株式会社")
+    page.select_option("#id_members", label="山田 花子")
     page.fill("#id_description", "夜間・休日の一次対応")
     page.click("button.primary")
     page.wait_for_url(f"{base}/teams/*/")
@@ -59,6 +58,7 @@ def test_admin_logs_in_switches_to_japanese_creates_a_team_and_sees_its_history(
 
     team = Team.objects.get(name="基盤運用チーム")
     assert team.version == 1
+    assert User.objects.get(username="admin").language == "ja"
 
     # edit with e, then the history shows the change
     page.keyboard.press("e")
