@@ -80,7 +80,17 @@ def _print_demo_logins() -> None:
         print(f"  {username:<10} {description}")
 
 
+def web_workers(configured: int) -> int:
+    """Return the number of web worker processes: ``configured``, or 2 x cores + 1 when 0."""
+    return configured if configured > 0 else 2 * (os.cpu_count() or 1) + 1
+
+
 def _gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
+    """Build the gunicorn command line: sync workers, or threaded ones when ``threads`` > 1.
+
+    Sync workers measured fastest for Kaizen's API (benchmarks/RESULTS.md); they need a buffering
+    reverse proxy in front for slow clients, as every production setup has (docs/admin/deployment.md).
+    """
     from django.conf import settings
 
     return [
@@ -91,11 +101,11 @@ def _gunicorn_argv(bind: str, workers: int, threads: int) -> list[str]:
         "--bind",
         bind,
         "--worker-class",
-        "gthread",
+        "gthread" if threads > 1 else "sync",
         "--workers",
-        str(workers),
+        str(web_workers(workers)),
         "--threads",
-        str(threads),
+        str(max(1, threads)),
         "--access-logfile",
         "-",
         "--graceful-timeout",

@@ -139,15 +139,17 @@ SCHEMA: tuple[Setting, ...] = (
     Setting(
         "WEB_WORKERS",
         "int",
-        2,
-        "Worker processes of the production web server (`kaizen serve`).",
+        0,
+        "Worker processes of the web server (`kaizen serve`, `kaizen up`); 0 means 2 x CPU cores + 1 "
+        "(see benchmarks/RESULTS.md).",
         parse=_parse_int,
     ),
     Setting(
         "WEB_THREADS",
         "int",
-        8,
-        "Threads per web worker process (`kaizen serve`).",
+        1,
+        "Threads per web worker process. 1 runs gunicorn's sync workers (measured fastest for Kaizen); "
+        "more switches to its threaded workers.",
         parse=_parse_int,
     ),
     Setting(

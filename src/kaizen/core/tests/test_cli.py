@@ -113,3 +113,17 @@ def test_console_script_help_runs():
     assert result.returncode == 0
     for command in ("init", "demo", "up", "serve", "worker", "audit", "token", "manage"):
         assert command in result.stdout
+
+
+def test_web_server_runs_sync_workers_by_default_and_threads_on_request():
+    import os
+
+    from kaizen.cli import _gunicorn_argv
+
+    argv = _gunicorn_argv("127.0.0.1:8000", 0, 1)
+    assert argv[argv.index("--worker-class") + 1] == "sync"
+    assert argv[argv.index("--workers") + 1] == str(2 * (os.cpu_count() or 1) + 1)
+    threaded = _gunicorn_argv("127.0.0.1:8000", 3, 4)
+    assert threaded[threaded.index("--worker-class") + 1] == "gthread"
+    assert threaded[threaded.index("--workers") + 1] == "3"
+    assert threaded[threaded.index("--threads") + 1] == "4"

@@ -1,0 +1,1 @@
+"""Benchmarks of Kaizen ITSM; never part of the test run."""
