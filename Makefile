@@ -32,7 +32,7 @@ lint:  ## ruff, formatting, mypy strict on kaizen.core, import contracts
 
 bench:  ## API benchmarks on PostgreSQL (writes benchmarks/RESULTS.md; needs Debian's wrk)
 	$(PYTHON) -m pip install -q -e '.[bench]'
-	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(PYTHON) benchmarks/api_bench.py --database-url $(PG_URL)
 
 messages:  ## refresh and compile the Japanese catalogue
