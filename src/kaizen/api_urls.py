@@ -13,8 +13,23 @@ from kaizen.accounts.api.views import (
     PersonViewSet,
     TeamViewSet,
 )
+from kaizen.cmdb.api.views import (
+    CITypeViewSet,
+    CIViewSet,
+    RelationshipRuleViewSet,
+    RelationshipTypeViewSet,
+    RelationshipViewSet,
+    SoftwareViewSet,
+)
 from kaizen.core.api.audit import AuditViewSet
 from kaizen.core.api.me import TokenViewSet
+from kaizen.portfolio.api.views import (
+    CIImpactView,
+    DependencyViewSet,
+    PackageViewSet,
+    ServiceImpactView,
+    ServiceViewSet,
+)
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -22,6 +37,15 @@ router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("people", PersonViewSet, basename="person")
 router.register("teams", TeamViewSet, basename="team")
 router.register("memberships", MembershipViewSet, basename="membership")
+router.register("ci-types", CITypeViewSet, basename="ci-type")
+router.register("cis", CIViewSet, basename="ci")
+router.register("relationship-types", RelationshipTypeViewSet, basename="relationship-type")
+router.register("relationship-rules", RelationshipRuleViewSet, basename="relationship-rule")
+router.register("relationships", RelationshipViewSet, basename="relationship")
+router.register("software", SoftwareViewSet, basename="software")
+router.register("services", ServiceViewSet, basename="service")
+router.register("service-packages", PackageViewSet, basename="service-package")
+router.register("service-dependencies", DependencyViewSet, basename="service-dependency")
 router.register("audit", AuditViewSet, basename="audit")
 router.register("me/tokens", TokenViewSet, basename="token")
 
@@ -29,5 +53,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("cis/<int:pk>/impact/", CIImpactView.as_view(), name="api-ci-impact"),
+    path("services/<int:pk>/impact/", ServiceImpactView.as_view(), name="api-service-impact"),
     path("", include(router.urls)),
 ]

@@ -37,6 +37,9 @@ def _migrate(verbosity: int = 0) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=verbosity)
+    from kaizen.core import defaults
+
+    defaults.load_all()
 
 
 def _ensure_admin(username: str, password: str | None, email: str) -> tuple[bool, str | None]:

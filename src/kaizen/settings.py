@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     # kaizen.core first so that its management commands (flush) take precedence.
     "kaizen.core",
     "kaizen.accounts",
+    "kaizen.cmdb",
+    "kaizen.portfolio",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -15,6 +15,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(packages=["kaizen.core"]), name="javascript-catalog"),
     path("", include("kaizen.core.urls")),
     path("", include("kaizen.accounts.urls")),
+    path("", include("kaizen.cmdb.urls")),
+    path("", include("kaizen.portfolio.urls")),
 ]
 
 handler404 = api_not_found

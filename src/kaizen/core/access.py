@@ -76,12 +76,15 @@ class AccessPolicy:
         own: optional Q builder for rows a user reaches personally (their own person record,
             their own tickets), whatever their roles.
         own_actions: the actions :attr:`own` grants.
+        shared: for models without an organisation (``org_field=None``): holding the role in any
+            organisation is enough (reference data such as CI types that every team reads).
     """
 
     org_field: str | None
     actions: Mapping[str, frozenset[str]]
     own: Callable[[Any], Q] | None = None
     own_actions: frozenset[str] = field(default_factory=lambda: frozenset({"view"}))
+    shared: bool = False
 
     def roles_for(self, action: str) -> frozenset[str]:
         return self.actions.get(action, frozenset())
@@ -126,7 +129,7 @@ def condition(model: type[models.Model], user: Any, action: str) -> Q | None:
     if not _is_user(user):
         return Q(pk__in=[])
     scope = org_scope(user, policy.roles_for(action))
-    if isinstance(scope, _All):
+    if isinstance(scope, _All) or (policy.shared and policy.org_field is None and scope):
         return None
     q = Q(pk__in=[])
     if scope and policy.org_field is not None:
@@ -164,7 +167,7 @@ def can(
         return restrict(model._default_manager.filter(pk=obj.pk), user, action).exists()
     policy = policy_of(model)
     scope = org_scope(user, policy.roles_for(action))
-    if isinstance(scope, _All):
+    if isinstance(scope, _All) or (policy.shared and policy.org_field is None and scope):
         return True
     return organisation_id is not None and organisation_id in scope
 

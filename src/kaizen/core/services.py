@@ -54,7 +54,14 @@ def _require(actor: Any, action: str, obj: Record, *, new: bool = False) -> None
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
-def create_record(model: type[R], *, actor: Any, data: Mapping[str, Any], check: bool = True) -> R:
+def create_record(
+    model: type[R],
+    *,
+    actor: Any,
+    data: Mapping[str, Any],
+    check: bool = True,
+    meta: Mapping[str, Any] | None = None,
+) -> R:
     """Validate, authorise, save and audit a new record.
 
     Raises:
@@ -67,7 +74,9 @@ def create_record(model: type[R], *, actor: Any, data: Mapping[str, Any], check:
             _require(actor, "add", obj, new=True)
         obj.full_clean()
         obj.save(force_insert=True)
-        audit.record(obj, action="create", changes={k: [None, v] for k, v in _audited(obj).items()})
+        audit.record(
+            obj, action="create", changes={k: [None, v] for k, v in _audited(obj).items()}, meta=meta
+        )
     return obj
 
 
@@ -83,6 +92,8 @@ def update_record(
     changes: Mapping[str, Any],
     expected_version: int | None,
     check: bool = True,
+    meta: Mapping[str, Any] | None = None,
+    action: str = "update",
 ) -> R:
     """Apply ``changes`` to a record if its version is still ``expected_version``.
 
@@ -114,7 +125,7 @@ def update_record(
             return obj
         obj.version += 1
         obj.save()
-        audit.record(obj, action="update", changes=delta)
+        audit.record(obj, action=action, changes=delta, meta=meta)
     return obj
 
 

@@ -108,5 +108,9 @@ class RecordViewSet(viewsets.ModelViewSet):  # type: ignore[type-arg]
         instance = self.get_object()
         header = request.headers.get("If-Match")
         version = expected_version(request, {}) if header else None
-        type(self).delete_service(instance.pk, actor=request.user, version=version)
+        type(self).delete_service(instance.pk, actor=request.user, version=version, **self.delete_kwargs())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def delete_kwargs(self) -> dict[str, Any]:
+        """Extra keyword arguments for the delete service (e.g. a reason from the query string)."""
+        return {}

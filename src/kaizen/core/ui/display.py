@@ -74,6 +74,8 @@ def display(obj: Model, name: str, *, with_link: bool = False) -> SafeString:
         return link(obj)
     if callable(value):
         value = value()
+    if with_link and value not in (None, "") and not isinstance(value, Model):
+        return link(obj, str(value))
     return _scalar(value)
 
 

@@ -51,6 +51,19 @@ class ModelUI:
     delete_service: ClassVar[Callable[..., Any]]
     paginate_by: ClassVar[int] = 50
     icon: ClassVar[str] = ""
+    detail_template: ClassVar[str] = "core/record_detail.html"
+    default_filters: ClassVar[dict[str, str]] = {}
+    """Filter values applied when the list is opened without any (e.g. only current rows)."""
+
+    @classmethod
+    def extra_context(cls, obj: Any, user: Any) -> dict[str, Any]:
+        """Return extra template context for the detail page of ``obj``."""
+        return {}
+
+    @classmethod
+    def delete_needs_reason(cls, obj: Any) -> bool:
+        """Tell whether deleting ``obj`` needs a recorded reason (asked on the confirmation page)."""
+        return False
 
     @classmethod
     def url_name(cls, action: str) -> str:
@@ -99,9 +112,12 @@ class ModelUI:
         return cls.update_service(obj.pk, actor=actor, changes=changes, version=version, **kwargs)
 
     @classmethod
-    def delete(cls, obj: Any, *, actor: Any, version: int | None) -> None:
+    def delete(cls, obj: Any, *, actor: Any, version: int | None, reason: str = "") -> None:
         """Delete the record through the domain service."""
-        cls.delete_service(obj.pk, actor=actor, version=version)
+        if cls.delete_needs_reason(obj):
+            cls.delete_service(obj.pk, actor=actor, version=version, reason=reason)
+        else:
+            cls.delete_service(obj.pk, actor=actor, version=version)
 
 
 def ui_for(model: type[Model]) -> type[ModelUI] | None:

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -71,10 +71,12 @@ class RecordListView(UIView):
     def get(self, request: HttpRequest) -> HttpResponse:
         ui = self.ui
         qs = ui.queryset(request.user)
+        params: QueryDict = request.GET
+        if not params and ui.default_filters:
+            params = QueryDict(mutable=True)
+            params.update(ui.default_filters)
         filterset = (
-            ui.filterset_class(request.GET or None, queryset=qs, request=request)
-            if ui.filterset_class
-            else None
+            ui.filterset_class(params or None, queryset=qs, request=request) if ui.filterset_class else None
         )
         if filterset is not None:
             for name, field in filterset.form.fields.items():
@@ -182,8 +184,9 @@ class RecordDetailView(UIView):
         user = request.user
         return render(
             request,
-            "core/record_detail.html",
+            ui.detail_template,
             self.context(
+                **ui.extra_context(obj, request.user),
                 obj=obj,
                 fields=fields,
                 panels=panels,
@@ -223,6 +226,12 @@ def apply_service_errors(form: Any, exc: Exception) -> None:
 
 
 SERVICE_ERRORS = (ValidationError, ConflictError, PermissionDenied, IntegrityError)
+NOT_PREFILLED = frozenset({"version", "csrfmiddlewaretoken"})
+
+
+def prefill(request: HttpRequest) -> dict[str, Any]:
+    """Return form initial values from the query string (links such as *Add* from a related list)."""
+    return {k: v[:1000] for k, v in request.GET.items() if k not in NOT_PREFILLED}
 
 
 class RecordCreateView(UIView):
@@ -236,8 +245,7 @@ class RecordCreateView(UIView):
         return super().dispatch(request, *args, **kwargs)
 
     def form(self, data: Any = None) -> Any:
-        initial = {k: v for k, v in self.request.GET.items() if k in self.ui.form_class.base_fields}
-        return self.ui.form_class(data, user=self.request.user, initial=initial)
+        return self.ui.form_class(data, user=self.request.user, initial=prefill(self.request))
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.show(self.form())
@@ -269,7 +277,7 @@ class RecordUpdateView(UIView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = self.get_object("change")
-        return self.show(obj, self.ui.form_class(instance=obj, user=request.user))
+        return self.show(obj, self.ui.form_class(instance=obj, user=request.user, initial=prefill(request)))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = self.get_object("change")
@@ -306,7 +314,9 @@ class RecordDeleteView(UIView):
         return render(
             request,
             "core/record_confirm_delete.html",
-            self.context(obj=obj, error="", cancel_url=self.detail(obj)),
+            self.context(
+                obj=obj, needs_reason=self.ui.delete_needs_reason(obj), error="", cancel_url=self.detail(obj)
+            ),
         )
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -317,12 +327,19 @@ class RecordDeleteView(UIView):
             return render(
                 request,
                 "core/record_confirm_delete.html",
-                self.context(obj=obj, error=error, cancel_url=self.detail(obj)),
+                self.context(
+                    obj=obj,
+                    needs_reason=self.ui.delete_needs_reason(obj),
+                    error=error,
+                    cancel_url=self.detail(obj),
+                ),
                 status=400,
             )
         version = int(raw)
         try:
-            self.ui.delete(obj, actor=request.user, version=version)
+            self.ui.delete(
+                obj, actor=request.user, version=version, reason=request.POST.get("reason", "")[:1000]
+            )
         except (ProtectedError, RestrictedError) as exc:
             refs = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
             names = ", ".join(sorted({str(o) for o in list(refs)[:5]}))
@@ -333,14 +350,36 @@ class RecordDeleteView(UIView):
             return render(
                 request,
                 "core/record_confirm_delete.html",
-                self.context(obj=obj, error=error, cancel_url=self.detail(obj)),
+                self.context(
+                    obj=obj,
+                    needs_reason=self.ui.delete_needs_reason(obj),
+                    error=error,
+                    cancel_url=self.detail(obj),
+                ),
                 status=409,
+            )
+        except ValidationError as exc:
+            return render(
+                request,
+                "core/record_confirm_delete.html",
+                self.context(
+                    obj=obj,
+                    needs_reason=self.ui.delete_needs_reason(obj),
+                    error=" ".join(exc.messages),
+                    cancel_url=self.detail(obj),
+                ),
+                status=400,
             )
         except ConflictError as exc:
             return render(
                 request,
                 "core/record_confirm_delete.html",
-                self.context(obj=obj, error=str(exc), cancel_url=self.detail(obj)),
+                self.context(
+                    obj=obj,
+                    needs_reason=self.ui.delete_needs_reason(obj),
+                    error=str(exc),
+                    cancel_url=self.detail(obj),
+                ),
                 status=409,
             )
         messages.success(request, _("%(name)s was deleted.") % {"name": obj})

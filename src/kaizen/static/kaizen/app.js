@@ -84,6 +84,23 @@
     if (trigger) openHelp();
   });
 
+  // A select marked data-reload-form re-renders its form for the new value (e.g. the attribute
+  // fields of a CI type), keeping what was typed.
+  document.addEventListener("change", function (event) {
+    var el = event.target.closest("[data-reload-form]");
+    if (!el || !el.form || !window.htmx) return;
+    var form = el.form;
+    var params = new URLSearchParams(new FormData(form));
+    params.delete("csrfmiddlewaretoken");
+    params.delete("version");
+    window.htmx.ajax("GET", window.location.pathname + "?" + params.toString(), {
+      source: form,
+      target: form,
+      select: "form.record-form",
+      swap: "outerHTML",
+    });
+  });
+
   // Send the CSRF token with htmx requests that change data.
   document.addEventListener("htmx:configRequest", function (event) {
     var input = document.querySelector('input[name="csrfmiddlewaretoken"]');

@@ -1,0 +1,1 @@
+"""Demo CMDB (filled in by the portfolio demo, which builds services and their CIs together)."""

@@ -1,0 +1,116 @@
+"""The generic UI suite on the CMDB pages, plus attribute forms and strict control in the UI."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from kaizen.accounts.tests.factories import OrganisationFactory, user_with_role
+from kaizen.cmdb.choices import ControlLevel
+from kaizen.cmdb.models import ConfigurationItem, Relationship
+from kaizen.core.access import Role
+from kaizen.core.testing.ui import UiCase, UiPermissionSuite, client_for
+
+from .factories import SERVER_SCHEMA, CIFactory, CITypeFactory, RelationshipTypeFactory
+
+
+def _ci_edit(obj):
+    return {
+        "name": obj.name,
+        "ci_type": obj.ci_type_id,
+        "status": obj.status,
+        "organisation": obj.organisation_id,
+        "control_level": obj.control_level,
+        "location": "東京DC",
+    }
+
+
+class TestCIPages(UiPermissionSuite):
+    case = UiCase(
+        prefix="cmdb:cis",
+        make=lambda org: CIFactory(organisation=org),
+        form_data=lambda org: {
+            "name": "app01",
+            "ci_type": CITypeFactory().pk,
+            "status": "in_use",
+            "organisation": org.pk,
+            "control_level": "reference",
+        },
+        edit_data=_ci_edit,
+        make_org=OrganisationFactory,
+        make_user=user_with_role,
+        reader_role=Role.AGENT,
+        writer_role=Role.AGENT,
+        deleter_role=Role.MANAGER,
+    )
+
+
+@pytest.mark.django_db
+def test_ci_form_shows_the_attributes_of_the_chosen_type_and_validates_them():
+    org = OrganisationFactory()
+    server = CITypeFactory(attribute_schema=SERVER_SCHEMA)
+    client = client_for(user_with_role(Role.AGENT, org))
+    form = client.get(reverse("cmdb:cis-create"), {"ci_type": server.pk}).content.decode()
+    assert 'name="attr_hostname"' in form and 'name="attr_environment"' in form
+    base = {
+        "name": "ap01",
+        "ci_type": server.pk,
+        "status": "in_use",
+        "organisation": org.pk,
+        "control_level": "reference",
+    }
+    bad = client.post(reverse("cmdb:cis-create"), {**base, "attr_memory_gb": "lots"})
+    assert bad.status_code == 400
+    html = bad.content.decode()
+    assert html.count('class="error"') >= 2  # hostname required, memory not a number
+    ok = client.post(
+        reverse("cmdb:cis-create"), {**base, "attr_hostname": "AP01.example.jp", "attr_memory_gb": "8"}
+    )
+    assert ok.status_code == 302, ok.content.decode()[:2000]
+    ci = ConfigurationItem.objects.get(name="ap01")
+    assert ci.attributes == {"hostname": "ap01.example.jp", "memory_gb": 8}
+    detail = client.get(reverse("cmdb:cis-detail", args=[ci.pk])).content.decode()
+    assert "ap01.example.jp" in detail and "ホスト名" in detail
+
+
+@pytest.mark.django_db
+def test_strict_ci_edit_asks_for_a_reason_in_the_form():
+    org = OrganisationFactory()
+    ci = CIFactory(organisation=org, control_level=ControlLevel.STRICT)
+    client = client_for(user_with_role(Role.AGENT, org))
+    page = client.get(reverse("cmdb:cis-edit", args=[ci.pk])).content.decode()
+    assert 'name="reason"' in page
+    data = {**_ci_edit(ci), "version": 1}
+    assert client.post(reverse("cmdb:cis-edit", args=[ci.pk]), data).status_code == 400
+    ok = client.post(reverse("cmdb:cis-edit", args=[ci.pk]), {**data, "reason": "障害対応"})
+    assert ok.status_code == 302
+    ci.refresh_from_db()
+    assert ci.needs_review is True
+    confirm = client_for(user_with_role(Role.MANAGER, org)).get(reverse("cmdb:cis-delete", args=[ci.pk]))
+    assert 'name="reason"' in confirm.content.decode()
+
+
+@pytest.mark.django_db
+def test_relating_cis_from_the_detail_page():
+    org = OrganisationFactory()
+    app, host = CIFactory(organisation=org, name="会計AP"), CIFactory(organisation=org, name="サーバ1")
+    kind = RelationshipTypeFactory(name="上で稼働する")
+    client = client_for(user_with_role(Role.AGENT, org))
+    detail = client.get(reverse("cmdb:cis-detail", args=[app.pk])).content.decode()
+    assert reverse("cmdb:relationships-create") + f"?source={app.pk}" in detail
+    response = client.post(
+        reverse("cmdb:relationships-create"),
+        {"source": app.pk, "relationship_type": kind.pk, "target": host.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "サーバ1" in client.get(reverse("cmdb:cis-detail", args=[app.pk])).content.decode()
+    self_rel = client.post(
+        reverse("cmdb:relationships-create"),
+        {"source": app.pk, "relationship_type": kind.pk, "target": app.pk},
+    )
+    assert self_rel.status_code == 400
+    rel = Relationship.objects.get()
+    ended = client.post(reverse("cmdb:relationships-delete", args=[rel.pk]), {"version": 1})
+    assert ended.status_code == 302
+    rel.refresh_from_db()
+    assert rel.ended_at is not None
