@@ -16,10 +16,13 @@ from kaizen.accounts.api.views import (
 from kaizen.cmdb.api.views import (
     CITypeViewSet,
     CIViewSet,
+    ImportJobView,
+    ImportView,
     RelationshipRuleViewSet,
     RelationshipTypeViewSet,
     RelationshipViewSet,
     SoftwareViewSet,
+    export_cis,
 )
 from kaizen.core.api.audit import AuditViewSet
 from kaizen.core.api.me import TokenViewSet
@@ -53,6 +56,9 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("me/", MeView.as_view(), name="api-me"),
+    path("cis/export/", export_cis, name="api-ci-export"),
+    path("cmdb/import/", ImportView.as_view(), name="api-cmdb-import"),
+    path("cmdb/import/<int:pk>/", ImportJobView.as_view(), name="api-cmdb-import-job"),
     path("cis/<int:pk>/impact/", CIImpactView.as_view(), name="api-ci-impact"),
     path("services/<int:pk>/impact/", ServiceImpactView.as_view(), name="api-service-impact"),
     path("", include(router.urls)),

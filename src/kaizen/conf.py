@@ -153,6 +153,14 @@ SCHEMA: tuple[Setting, ...] = (
         parse=_parse_int,
     ),
     Setting(
+        "MAX_IMPORT_BYTES",
+        "int",
+        52_428_800,
+        "Largest file accepted by import endpoints such as `POST /api/v1/cmdb/import/`, in bytes "
+        "(the command line `kaizen cmdb import` has no limit).",
+        parse=_parse_int,
+    ),
+    Setting(
         "FORWARDED_ALLOW_IPS",
         "list",
         ["127.0.0.1", "::1"],

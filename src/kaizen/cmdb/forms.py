@@ -225,3 +225,29 @@ class SoftwareForm(RecordForm):
     class Meta:
         model = SoftwareInstallation
         fields: ClassVar[list[str]] = ["ci", "purl", "package_version"]
+
+
+class ImportForm(forms.Form):
+    """Upload a CMDB import file and choose how to apply it."""
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8 or Shift_JIS, e.g. saved from Excel), JSON or YAML. Columns: external_id, name, "
+            "type, organisation, status, owner_team, location, control_level, description, attr.<attribute>. "
+            "An export of this list is a valid import file."
+        ),
+    )
+    dry_run = forms.BooleanField(label=_("Check only (dry run)"), required=False, initial=True)
+    continue_on_error = forms.BooleanField(
+        label=_("Import the valid rows even if some rows are wrong"), required=False
+    )
+    organisation = forms.SlugField(
+        label=_("Organisation code for rows without one"), required=False, max_length=50
+    )
+    reason = forms.CharField(
+        label=_("Reason for changes to strict CIs"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

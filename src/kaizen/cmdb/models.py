@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from kaizen.core.access import STAFF_ROLES, AccessPolicy, Role
+from kaizen.core.access import STAFF_ROLES, AccessPolicy, Role, ScopedManager
 from kaizen.core.models import Record
 
 from . import policies
@@ -347,3 +347,41 @@ class Relationship(Record):
                     }
                 }
             )
+
+
+class ImportJob(models.Model):
+    """A CMDB import submitted through the API, run as a background job with progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), upload_to="imports/")
+    options = models.JSONField(_("options"), default=dict)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.QUEUED)
+    processed = models.PositiveIntegerField(_("processed rows"), default=0)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    objects = ScopedManager()
+    access_policy: ClassVar[AccessPolicy] = AccessPolicy(
+        org_field=None,
+        actions={"view": ADMINS},
+        own=lambda user: Q(created_by_id=user.pk),
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at"]
+        verbose_name = _("CMDB import")
+        verbose_name_plural = _("CMDB imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
 from typing import Any, ClassVar
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,12 +19,13 @@ from django.utils.translation import gettext_lazy
 from kaizen.core import access
 from kaizen.core.ui.registry import ModelUI, RelatedPanel
 
-from . import policies, services
+from . import policies, services, tasks
 from .choices import ControlLevel
 from .filters import CIFilter, CITypeFilter, RelationshipFilter, RelationshipTypeFilter, SoftwareFilter
 from .forms import (
     CIForm,
     CITypeForm,
+    ImportForm,
     RelationshipForm,
     RelationshipRuleForm,
     RelationshipTypeForm,
@@ -26,6 +34,7 @@ from .forms import (
 from .models import (
     CIType,
     ConfigurationItem,
+    ImportJob,
     Relationship,
     RelationshipRule,
     RelationshipType,
@@ -64,6 +73,24 @@ class CIUI(ModelUI):
     @classmethod
     def delete_needs_reason(cls, obj: Any) -> bool:
         return bool(obj.control_level == ControlLevel.STRICT)
+
+    @classmethod
+    def list_actions(cls, request: Any) -> list[dict[str, str]]:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query.pop("sort", None)
+        actions = []
+        for kind in ("csv", "json", "yaml"):
+            query["as"] = kind
+            actions.append(
+                {
+                    "label": _("Export %(format)s") % {"format": kind.upper()},
+                    "url": reverse("api-ci-export") + "?" + query.urlencode(),
+                }
+            )
+        if access.has_any_role(request.user, access.policy_of(ConfigurationItem).roles_for("add")):
+            actions.append({"label": _("Import"), "url": reverse("cmdb:import")})
+        return actions
 
     @classmethod
     def extra_context(cls, obj: Any, user: Any) -> dict[str, Any]:
@@ -236,3 +263,35 @@ class SoftwareUI(ModelUI):
     create_service = staticmethod(services.add_software)
     update_service = staticmethod(services.update_software)
     delete_service = staticmethod(services.remove_software)
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a CSV, JSON or YAML file; it is checked and applied by a background job."""
+    if not access.has_any_role(request.user, access.policy_of(ConfigurationItem).roles_for("add")):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    bound = request.method == "POST"
+    form = ImportForm(request.POST if bound else None, request.FILES if bound else None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        options = {k: v for k, v in form.cleaned_data.items() if k != "file"}
+        job = ImportJob(created_by=request.user, file_name=str(upload.name)[:200], options=options)
+        job.file.save(f"{uuid.uuid4().hex}-{Path(upload.name).name}"[:100], upload, save=False)
+        job.save()
+        transaction.on_commit(lambda: tasks.run_import_job(job.pk))
+        return HttpResponseRedirect(reverse("cmdb:import-job", args=[job.pk]))
+    jobs = ImportJob.objects.visible_to(request.user)[:10]
+    return render(
+        request, "cmdb/import.html", {"form": form, "jobs": jobs}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """State and report of an import job; the page refreshes itself while the job runs."""
+    job = ImportJob.objects.visible_to(request.user).filter(pk=pk).first()
+    if job is None:
+        raise Http404(_("No such record, or you may not see it."))
+    return render(
+        request, "cmdb/import_job.html", {"job": job, "running": job.state in ("queued", "running")}
+    )

@@ -22,16 +22,19 @@ class BodySizeLimitMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
         self.limit = settings.MAX_REQUEST_BYTES
+        self.import_limit = getattr(settings, "MAX_IMPORT_BYTES", self.limit)
+        self.import_paths = tuple(getattr(settings, "IMPORT_PATHS", ()))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = self.import_limit if request.path.startswith(self.import_paths) else self.limit
         raw = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw)
         except ValueError:
             length = -1
-        if length < 0 or length > self.limit:
+        if length < 0 or length > limit:
             detail = (
-                _("The request body is too large (limit %(limit)s bytes).") % {"limit": self.limit}
+                _("The request body is too large (limit %(limit)s bytes).") % {"limit": limit}
                 if length > 0
                 else _("Invalid Content-Length header.")
             )

@@ -11,6 +11,7 @@ from kaizen.core.api.serializers import StrictModelSerializer
 from ..models import (
     CIType,
     ConfigurationItem,
+    ImportJob,
     Relationship,
     RelationshipRule,
     RelationshipType,
@@ -145,3 +146,22 @@ class RelationshipSerializer(StrictModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class ImportJobSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A CMDB import job: state, progress and the per-row report."""
+
+    class Meta:
+        model = ImportJob
+        fields: ClassVar[list[str]] = [
+            "id",
+            "file_name",
+            "options",
+            "state",
+            "processed",
+            "total",
+            "report",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.db import transaction
 from django.db.models import QuerySet
+from django.http import Http404, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied, UnsupportedMediaType, ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from kaizen.core import access
 from kaizen.core.api.viewsets import RecordViewSet
 
-from .. import filters, services
+from .. import exports, filters, services, tasks
 from ..models import (
     CIType,
     ConfigurationItem,
+    ImportJob,
     Relationship,
     RelationshipRule,
     RelationshipType,
@@ -100,3 +118,118 @@ class SoftwareViewSet(RecordViewSet):
     create_service = staticmethod(services.add_software)
     update_service = staticmethod(services.update_software)
     delete_service = staticmethod(services.remove_software)
+
+
+EXPORT_TYPES = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "json": ("application/json", "json"),
+    "yaml": ("application/yaml; charset=utf-8", "yaml"),
+}
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("as", str, enum=list(EXPORT_TYPES), description="csv (default), json or yaml")
+    ],
+    responses={200: OpenApiTypes.BINARY},
+)
+@api_view(["GET"])
+def export_cis(request: Request) -> Any:
+    """Export the CIs matching the list filters (same parameters as ``GET /api/v1/cis/``)."""
+    kind = request.query_params.get("as", "csv")
+    if kind not in EXPORT_TYPES:
+        raise ValidationError(
+            {"as": [_("Expected one of: %(choices)s.") % {"choices": ", ".join(EXPORT_TYPES)}]}
+        )
+    filterset = filters.CIFilter(
+        request.query_params, queryset=ConfigurationItem.objects.visible_to(request.user), request=request
+    )
+    if not filterset.is_valid():
+        raise ValidationError(filterset.errors)
+    content_type, suffix = EXPORT_TYPES[kind]
+    writer = {"csv": exports.as_csv, "json": exports.as_json, "yaml": exports.as_yaml}[kind]
+    response = StreamingHttpResponse(writer(filterset.qs), content_type=content_type)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="kaizen-cis-{stamp}.{suffix}"'
+    return response
+
+
+class ImportOptionsSerializer(drf_serializers.Serializer):  # type: ignore[type-arg]
+    """Options of an import (query parameters, or form fields next to ``file``)."""
+
+    dry_run = drf_serializers.BooleanField(default=False)
+    continue_on_error = drf_serializers.BooleanField(default=False)
+    organisation = drf_serializers.CharField(required=False, allow_blank=True, max_length=50)
+    reason = drf_serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    encoding = drf_serializers.ChoiceField(
+        choices=["", "utf-8", "utf-8-sig", "cp932", "shift_jis", "euc-jp", "utf-16"], required=False
+    )
+
+
+class ImportView(APIView):
+    """Submit a CMDB import (CSV, JSON or YAML) to run as a job; poll it at ``/api/v1/cmdb/import/{id}/``.
+
+    Send the file as multipart field ``file``, or as the raw body with ``Content-Type`` text/csv,
+    application/json or application/yaml. The limit is ``KAIZEN_MAX_IMPORT_BYTES``.
+    """
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        parameters=[ImportOptionsSerializer],
+        responses={202: serializers.ImportJobSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        if not access.has_any_role(request.user, access.policy_of(ConfigurationItem).roles_for("add")):
+            raise PermissionDenied(_("You do not have permission to do this."))
+        content_type = request.content_type.split(";")[0].strip().lower()
+        if content_type == "multipart/form-data":
+            upload = request.data.get("file")
+            if upload is None or not hasattr(upload, "read"):
+                raise ValidationError({"file": [_("Attach the file to import as the field file.")]})
+            data, name = upload.read(), str(upload.name)[:200]
+            raw_options = {k: v for k, v in request.data.items() if k != "file"}
+        elif content_type in RAW_TYPES:
+            data, name = request._request.read(), f"upload.{RAW_TYPES[content_type]}"
+            raw_options = dict(request.query_params.items())
+        else:
+            raise UnsupportedMediaType(content_type)
+        if not data:
+            raise ValidationError({"file": [_("The file is empty.")]})
+        options = ImportOptionsSerializer(data={**dict(request.query_params.items()), **raw_options})
+        options.is_valid(raise_exception=True)
+        job = ImportJob(created_by=request.user, file_name=name, options=options.validated_data)
+        job.file.save(f"{uuid.uuid4().hex}-{Path(name).name}"[:100], ContentFile(data), save=False)
+        job.save()
+        transaction.on_commit(lambda: tasks.run_import_job(job.pk))
+        return Response(
+            serializers.ImportJobSerializer(job).data,
+            status=202,
+            headers={"Location": f"/api/v1/cmdb/import/{job.pk}/"},
+        )
+
+
+RAW_TYPES = {
+    "text/csv": "csv",
+    "application/json": "json",
+    "application/yaml": "yaml",
+    "text/yaml": "yaml",
+    "application/x-yaml": "yaml",
+}
+
+
+class ImportJobView(APIView):
+    """State, progress and per-row report of an import job (its creator and administrators)."""
+
+    @extend_schema(responses={200: serializers.ImportJobSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        job = ImportJob.objects.visible_to(request.user).filter(pk=pk).first()
+        if job is None:
+            raise Http404(_("No such record, or you may not see it."))
+        return Response(serializers.ImportJobSerializer(job).data)

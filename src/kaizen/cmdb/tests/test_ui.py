@@ -114,3 +114,25 @@ def test_relating_cis_from_the_detail_page():
     assert ended.status_code == 302
     rel.refresh_from_db()
     assert rel.ended_at is not None
+
+
+@pytest.mark.django_db
+def test_import_page_uploads_a_file_and_shows_the_report(django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    org = OrganisationFactory(code="sakura")
+    CITypeFactory(code="server", attribute_schema=SERVER_SCHEMA)
+    client = client_for(user_with_role(Role.AGENT, org))
+    listing = client.get(reverse("cmdb:cis-list")).content.decode()
+    assert reverse("cmdb:import") in listing and "/api/v1/cis/export/?as=csv" in listing
+    csv_text = "external_id,name,type,organisation,attr.hostname\nx1,会計AP,server,sakura,ap.example.jp\n"
+    upload = SimpleUploadedFile("cis.csv", csv_text.encode("cp932"), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("cmdb:import"), {"file": upload})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert ConfigurationItem.objects.filter(external_id="x1").exists()
+    assert "hx-trigger" not in page  # finished: no more polling
+    assert client.post(reverse("cmdb:import"), {}).status_code == 400
+    requester = client_for(user_with_role(Role.REQUESTER, org))
+    assert requester.get(reverse("cmdb:import")).status_code == 403

@@ -61,6 +61,11 @@ class ModelUI:
         return {}
 
     @classmethod
+    def list_actions(cls, request: Any) -> list[dict[str, str]]:
+        """Return extra links for the list page header (export, import, ...)."""
+        return []
+
+    @classmethod
     def delete_needs_reason(cls, obj: Any) -> bool:
         """Tell whether deleting ``obj`` needs a recorded reason (asked on the confirmation page)."""
         return False

@@ -118,6 +118,7 @@ class RecordListView(UIView):
                 rows=rows,
                 page=page,
                 query=params.urlencode(),
+                list_actions=ui.list_actions(request),
                 sort_query=sort_params.urlencode(),
                 sort=sort,
             ),
