@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.db.models import Q, QuerySet
+from django.db import connection
 
 from kaizen.accounts.models import Organisation
 from kaizen.cmdb.choices import Propagation
-from kaizen.cmdb.models import ConfigurationItem, Relationship
+from kaizen.cmdb.models import ConfigurationItem, Relationship, RelationshipType
 from kaizen.core.models import AuditEntry
 
 from .models import Service, ServiceDependency
@@ -32,6 +32,8 @@ DEFAULT_DEPTH = 10
 MAX_DEPTH = 50
 MAX_NODES = 20_000
 MAX_PATHS = 3
+MAX_CI_ROWS = 500
+"""CIs listed (nearest first) in a description; ``cis_total`` counts them all."""
 
 UP_FROM_TARGET = (Propagation.SOURCE_DEPENDS, Propagation.BOTH)
 """Relationship types along which a failure of the target reaches the source."""
@@ -75,50 +77,93 @@ class ImpactResult:
         return found
 
 
-def _window(qs: QuerySet[Any], as_of: dt.datetime | None) -> QuerySet[Any]:
+def _window_sql(as_of: dt.datetime | None) -> tuple[str, list[Any]]:
+    """Return the SQL condition (and parameters) of rows valid now, or at ``as_of``."""
     if as_of is None:
-        return qs.filter(ended_at__isnull=True)
-    return qs.filter(Q(started_at__lte=as_of), Q(ended_at__isnull=True) | Q(ended_at__gt=as_of))
+        return "ended_at IS NULL", []
+    return "started_at <= %s AND (ended_at IS NULL OR ended_at > %s)", [as_of, as_of]
+
+
+def _propagation() -> dict[int, tuple[str, str]]:
+    """Return relationship type id -> (propagation, code): a small table, read once per traversal."""
+    return {
+        pk: (kind, code)
+        for pk, kind, code in RelationshipType.objects.values_list("pk", "propagation", "code")
+    }
+
+
+CHUNK = 5000
+"""Frontier ids per query (keeps SQL parameter lists within every database's limits)."""
+
+
+def _rows(sql: str, ids: list[int], params: list[Any]) -> Iterable[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            part = ids[start : start + CHUNK]
+            marks = ", ".join(["%s"] * len(part))
+            cursor.execute(
+                sql.format(ids=marks),
+                [*part, *part, *params] if sql.count("{ids}") == 2 else [*part, *params],
+            )
+            yield from cursor.fetchall()
 
 
 def _neighbours(
-    cis: list[int], services: list[int], direction: Direction, as_of: dt.datetime | None
+    cis: list[int],
+    services: list[int],
+    direction: Direction,
+    as_of: dt.datetime | None,
+    propagation: dict[int, tuple[str, str]],
 ) -> Iterable[tuple[NodeKey, NodeKey, str]]:
-    """Yield (from, to, relation code) edges leaving the frontier in the traversal direction."""
-    rels = _window(Relationship.objects.all(), as_of)
-    deps = _window(ServiceDependency.objects.all(), as_of)
-    fields = ("source_id", "target_id", "relationship_type__code")
+    """Yield (from, to, relation) edges leaving the frontier in the traversal direction.
+
+    One query per edge table and level, in plain SQL: this is the hot path of impact analysis.
+    Table names come from the models and values are always bound parameters.
+    """
+    window, window_params = _window_sql(as_of)
+    rel_table = Relationship._meta.db_table
+    dep_table = ServiceDependency._meta.db_table
     if cis:
+        sql = (
+            f"SELECT source_id, target_id, relationship_type_id FROM {rel_table} "
+            f"WHERE (target_id IN ({{ids}}) OR source_id IN ({{ids}})) AND {window}"
+        )
+        frontier = set(cis)
+        for source, target, type_id in _rows(sql, cis, window_params):
+            kind, code = propagation.get(type_id, (Propagation.NONE, ""))
+            source_depends = kind in UP_FROM_TARGET
+            target_depends = kind in UP_FROM_SOURCE
+            if direction == "up":
+                if target in frontier and source_depends:
+                    yield ("ci", target), ("ci", source), code
+                if source in frontier and target_depends:
+                    yield ("ci", source), ("ci", target), code
+            else:
+                if source in frontier and source_depends:
+                    yield ("ci", source), ("ci", target), code
+                if target in frontier and target_depends:
+                    yield ("ci", target), ("ci", source), code
         if direction == "up":
-            forward = rels.filter(target_id__in=cis, relationship_type__propagation__in=UP_FROM_TARGET)
-            backward = rels.filter(source_id__in=cis, relationship_type__propagation__in=UP_FROM_SOURCE)
-            for source, target, code in forward.values_list(*fields):
-                yield ("ci", target), ("ci", source), code
-            for source, target, code in backward.values_list(*fields):
-                yield ("ci", source), ("ci", target), code
-            for service, ci in deps.filter(depends_on_ci_id__in=cis).values_list(
-                "service_id", "depends_on_ci_id"
-            ):
+            sql = (
+                f"SELECT service_id, depends_on_ci_id FROM {dep_table} "
+                f"WHERE depends_on_ci_id IN ({{ids}}) AND {window}"
+            )
+            for service, ci in _rows(sql, cis, window_params):
                 yield ("ci", ci), ("service", service), "service-depends-on"
-        else:
-            forward = rels.filter(source_id__in=cis, relationship_type__propagation__in=UP_FROM_TARGET)
-            backward = rels.filter(target_id__in=cis, relationship_type__propagation__in=UP_FROM_SOURCE)
-            for source, target, code in forward.values_list(*fields):
-                yield ("ci", source), ("ci", target), code
-            for source, target, code in backward.values_list(*fields):
-                yield ("ci", target), ("ci", source), code
     if services:
         if direction == "up":
-            rows = deps.filter(depends_on_service_id__in=services).values_list(
-                "service_id", "depends_on_service_id"
+            sql = (
+                f"SELECT service_id, depends_on_service_id FROM {dep_table} "
+                f"WHERE depends_on_service_id IN ({{ids}}) AND {window}"
             )
-            for service, needed in rows:
+            for service, needed in _rows(sql, services, window_params):
                 yield ("service", needed), ("service", service), "service-depends-on"
         else:
-            rows = deps.filter(service_id__in=services).values_list(
-                "service_id", "depends_on_service_id", "depends_on_ci_id"
+            sql = (
+                f"SELECT service_id, depends_on_service_id, depends_on_ci_id FROM {dep_table} "
+                f"WHERE service_id IN ({{ids}}) AND {window}"
             )
-            for service, needed_service, needed_ci in rows:
+            for service, needed_service, needed_ci in _rows(sql, services, window_params):
                 if needed_service is not None:
                     yield ("service", service), ("service", needed_service), "service-depends-on"
                 else:
@@ -135,6 +180,7 @@ def traverse(
     """Walk the dependency graph from ``start``; ``up`` finds what is affected, ``down`` what is needed."""
     max_depth = max(1, min(int(max_depth), MAX_DEPTH))
     reached: dict[NodeKey, Reach] = {start: Reach(depth=0)}
+    propagation = _propagation()
     frontier = [start]
     truncated = False
     depth = 0
@@ -143,7 +189,7 @@ def traverse(
         cis = [i for kind, i in frontier if kind == "ci"]
         services = [i for kind, i in frontier if kind == "service"]
         next_frontier: list[NodeKey] = []
-        for origin, node, relation in _neighbours(cis, services, direction, as_of):
+        for origin, node, relation in _neighbours(cis, services, direction, as_of, propagation):
             known = reached.get(node)
             if known is None:
                 if len(reached) >= MAX_NODES:
@@ -155,17 +201,23 @@ def traverse(
                 known.parents.append((origin, relation))
         frontier = next_frontier
     if frontier and depth >= max_depth:
-        truncated = truncated or bool(_peek(frontier, direction, as_of, reached))
+        truncated = truncated or bool(_peek(frontier, direction, as_of, reached, propagation))
     return ImpactResult(start, direction, max_depth, as_of, reached, truncated)
 
 
 def _peek(
-    frontier: list[NodeKey], direction: Direction, as_of: dt.datetime | None, reached: dict[NodeKey, Reach]
+    frontier: list[NodeKey],
+    direction: Direction,
+    as_of: dt.datetime | None,
+    reached: dict[NodeKey, Reach],
+    propagation: dict[int, tuple[str, str]],
 ) -> bool:
     """Tell whether the depth limit hid further nodes."""
     cis = [i for kind, i in frontier if kind == "ci"]
     services = [i for kind, i in frontier if kind == "service"]
-    return any(node not in reached for _, node, _ in _neighbours(cis, services, direction, as_of))
+    return any(
+        node not in reached for _, node, _ in _neighbours(cis, services, direction, as_of, propagation)
+    )
 
 
 def customers_as_of(service_ids: list[int], as_of: dt.datetime | None) -> dict[int, list[int]]:
@@ -209,7 +261,8 @@ def describe(result: ImpactResult, user: Any) -> dict[str, Any]:
     path through another organisation's infrastructure is visible as a dependency without
     revealing that infrastructure.
     """
-    ci_ids = [i for kind, i in result.reached if kind == "ci"]
+    ordered = sorted(result.reached.items(), key=lambda item: (item[1].depth, item[0]))
+    ci_ids = [i for (kind, i), _ in ordered if kind == "ci"][: MAX_CI_ROWS + 1]
     service_ids = [i for kind, i in result.reached if kind == "service"]
     cis = {
         ci.pk: ci
@@ -240,9 +293,10 @@ def describe(result: ImpactResult, user: Any) -> dict[str, Any]:
             return {"kind": "service", "id": pk, "label": s.name, "code": s.code, "visible": True}
         return {"kind": kind, "id": None, "label": "", "visible": False}
 
-    def paths(node: NodeKey) -> list[list[dict[str, Any]]]:
+    def paths(node: NodeKey, limit: int = MAX_PATHS) -> list[list[dict[str, Any]]]:
         return [
-            [{**label(step), "relation": relation} for step, relation in path] for path in result.paths(node)
+            [{**label(step), "relation": relation} for step, relation in path]
+            for path in result.paths(node, limit)
         ]
 
     service_rows = []
@@ -259,10 +313,10 @@ def describe(result: ImpactResult, user: Any) -> dict[str, Any]:
             }
         )
     ci_rows = [
-        {**label((kind, pk)), "depth": reach.depth, "status": cis[pk].status, "paths": paths((kind, pk))}
-        for (kind, pk), reach in sorted(result.reached.items(), key=lambda item: (item[1].depth, item[0]))
+        {**label((kind, pk)), "depth": reach.depth, "status": cis[pk].status, "paths": paths((kind, pk), 1)}
+        for (kind, pk), reach in ordered
         if kind == "ci" and pk in cis and (kind, pk) != result.start
-    ]
+    ][:MAX_CI_ROWS]
     if result.start[0] == "service" and result.start[1] in services and result.direction == "up":
         start_customers = customers.get(result.start[1], [])
     else:
@@ -279,10 +333,14 @@ def describe(result: ImpactResult, user: Any) -> dict[str, Any]:
         if org in orgs:
             customer_rows.setdefault(org, {"id": org, "name": orgs[org].name, "services": [], "depth": 0})
             customer_rows[org]["services"].append(result.start[1])
-    hidden = sum(
-        1
-        for (kind, pk) in result.reached
-        if (kind == "ci" and pk not in cis) or (kind == "service" and pk not in services)
+    ci_total = sum(1 for kind, _ in result.reached if kind == "ci") - (1 if result.start[0] == "ci" else 0)
+    all_cis = [pk for kind, pk in result.reached if kind == "ci"]
+    visible_cis = sum(
+        ConfigurationItem.objects.visible_to(user).filter(pk__in=all_cis[i : i + CHUNK]).count()
+        for i in range(0, len(all_cis), CHUNK)
+    )
+    hidden = (len(all_cis) - visible_cis) + sum(
+        1 for kind, pk in result.reached if kind == "service" and pk not in services
     )
     return {
         "start": label(result.start),
@@ -293,5 +351,6 @@ def describe(result: ImpactResult, user: Any) -> dict[str, Any]:
         "hidden_nodes": hidden,
         "services": service_rows,
         "cis": ci_rows,
+        "cis_total": ci_total,
         "customers": sorted(customer_rows.values(), key=lambda c: (c["depth"], c["name"])),
     }
