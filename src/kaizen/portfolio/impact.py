@@ -21,6 +21,7 @@ from django.db import connection
 from kaizen.accounts.models import Organisation
 from kaizen.cmdb.choices import Propagation
 from kaizen.cmdb.models import ConfigurationItem, Relationship, RelationshipType
+from kaizen.core import access
 from kaizen.core.models import AuditEntry
 
 from .models import Service, ServiceDependency
@@ -246,14 +247,6 @@ def customers_as_of(service_ids: list[int], as_of: dt.datetime | None) -> dict[i
     return out
 
 
-def existing_services(ids: list[int], as_of: dt.datetime | None) -> set[int]:
-    """Return the ids of services that existed at ``as_of`` (all of ``ids`` that exist, for now)."""
-    qs = Service.objects.filter(pk__in=ids)
-    if as_of is not None:
-        qs = qs.filter(created_at__lte=as_of)
-    return set(qs.values_list("pk", flat=True))
-
-
 def describe(result: ImpactResult, user: Any) -> dict[str, Any]:
     """Turn a traversal into services, CIs and customers the user may see, with paths and depth.
 
@@ -266,10 +259,20 @@ def describe(result: ImpactResult, user: Any) -> dict[str, Any]:
     service_ids = [i for kind, i in result.reached if kind == "service"]
     cis = {
         ci.pk: ci
-        for ci in ConfigurationItem.objects.visible_to(user).filter(pk__in=ci_ids).select_related("ci_type")
+        for ci in ConfigurationItem.objects.visible_to(user)
+        .filter(pk__in=ci_ids)
+        .select_related("ci_type")
+        .only("pk", "number", "name", "status", "ci_type__name", "ci_type__name_en")
+        .order_by()
     }
-    services = {s.pk: s for s in Service.objects.visible_to(user).filter(pk__in=service_ids)}
-    alive = existing_services(service_ids, result.as_of)
+    services = {
+        s.pk: s
+        for s in Service.objects.visible_to(user)
+        .filter(pk__in=service_ids)
+        .only("pk", "name", "code", "lifecycle", "created_at")
+        .order_by()
+    }
+    alive = {pk for pk, s in services.items() if result.as_of is None or s.created_at <= result.as_of}
     customers = customers_as_of([i for i in service_ids if i in services and i in alive], result.as_of)
     org_ids = sorted({o for ids in customers.values() for o in ids})
     # The customers of a service the user may see are part of that service's record.
@@ -335,10 +338,18 @@ def describe(result: ImpactResult, user: Any) -> dict[str, Any]:
             customer_rows[org]["services"].append(result.start[1])
     ci_total = sum(1 for kind, _ in result.reached if kind == "ci") - (1 if result.start[0] == "ci" else 0)
     all_cis = [pk for kind, pk in result.reached if kind == "ci"]
-    visible_cis = sum(
-        ConfigurationItem.objects.visible_to(user).filter(pk__in=all_cis[i : i + CHUNK]).count()
-        for i in range(0, len(all_cis), CHUNK)
-    )
+    if access.condition(ConfigurationItem, user, "view") is None:  # sees every CI
+        visible_cis = len(all_cis)
+    elif len(all_cis) <= len(ci_ids):
+        visible_cis = len(cis)
+    else:
+        visible_cis = sum(
+            ConfigurationItem.objects.visible_to(user)
+            .filter(pk__in=all_cis[i : i + CHUNK])
+            .order_by()
+            .count()
+            for i in range(0, len(all_cis), CHUNK)
+        )
     hidden = (len(all_cis) - visible_cis) + sum(
         1 for kind, pk in result.reached if kind == "service" and pk not in services
     )
