@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from kaizen.core import sequences
 from kaizen.core.access import STAFF_ROLES, AccessPolicy, Role, ScopedManager
 from kaizen.core.models import Record
 
@@ -24,6 +26,67 @@ REFERENCE_POLICY = AccessPolicy(
     actions={"view": STAFF_ROLES, "add": ADMINS, "change": ADMINS, "delete": ADMINS},
     shared=True,
 )
+
+
+GRAPH_SEQUENCE = "cmdb.graph"
+
+
+class GraphChange(models.Model):
+    """One transaction that changed the dependency graph (relationships, service dependencies, types).
+
+    Every write of an edge row stamps it with ``graph_seq``, the number of its transaction's change,
+    so an in-process copy of the graph (``portfolio.impact_index``) can catch up by reading only
+    the rows changed since the change it last saw. Numbers come from a locked counter held until
+    commit, so they are committed in order. The random ``token`` tells a copy that a change it saw
+    inside a transaction was rolled back (the number then belongs to another change, or to none).
+    ``full`` marks changes that need a complete reload (a propagation rule or a deleted row).
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    token = models.CharField(max_length=32)
+    full = models.BooleanField(default=False)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-seq"]
+
+    def __str__(self) -> str:
+        return f"graph change {self.seq}"
+
+    @classmethod
+    def record(cls, *, full: bool = False) -> int:
+        """Record a change of the graph in the current transaction and return its number.
+
+        Must run inside the transaction that writes the edge rows: the counter stays locked until
+        that transaction ends, which orders the numbers by commit.
+        """
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("graph changes must be recorded inside a transaction")
+        seq = sequences.next_values(GRAPH_SEQUENCE)[0]
+        cls.objects.create(seq=seq, token=secrets.token_hex(16), full=full)
+        return seq
+
+
+class GraphEdge(models.Model):
+    """Abstract base of rows that are edges of the dependency graph: they stamp ``graph_seq``."""
+
+    graph_seq = models.BigIntegerField(default=0, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic():
+            self.graph_seq = GraphChange.record()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "graph_seq"}
+            super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic():
+            GraphChange.record(full=True)
+            return super().delete(*args, **kwargs)
 
 
 class Bilingual(Record):
@@ -84,6 +147,12 @@ class RelationshipType(Bilingual):
         ordering: ClassVar[list[str]] = ["name"]
         verbose_name = _("relationship type")
         verbose_name_plural = _("relationship types")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Propagation decides the edges of the graph: in-process copies reload completely.
+        with transaction.atomic():
+            GraphChange.record(full=True)
+            super().save(*args, **kwargs)
 
     def reverse_label(self) -> str:
         """Return the name read from target to source, in the active language."""
@@ -269,7 +338,7 @@ class ActiveRelationships(models.Manager["Relationship"]):
         return super().get_queryset().filter(ended_at__isnull=True)
 
 
-class Relationship(Record):
+class Relationship(GraphEdge, Record):
     """A typed, directional link between two CIs, kept with its validity period for "as of" views.
 
     Removing a relationship ends it (``ended_at``) instead of deleting the row, so impact analysis
@@ -300,6 +369,7 @@ class Relationship(Record):
         org_field="organisation",
         actions={"view": STAFF_ROLES, "add": EDITORS, "change": EDITORS, "delete": EDITORS},
     )
+    audit_exclude: ClassVar[frozenset[str]] = Record.audit_exclude | {"graph_seq"}
 
     class Meta:
         ordering: ClassVar[list[str]] = ["source__number", "relationship_type__name", "target__number"]

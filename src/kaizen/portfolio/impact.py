@@ -1,10 +1,11 @@
 """Impact analysis: what depends on a CI or service (upstream), and what a service needs (downstream).
 
 The graph joins CI relationships (each type says how a failure propagates) and service
-dependencies (a service needs a service or a CI). Traversal is breadth-first, one query per edge
-table and level, with a depth limit and a visited set, so cycles in the data are harmless. Every
-node keeps the neighbours it was first reached from at its shortest depth, which gives the paths
-that explain why it is affected. ``as_of`` replays the graph as it was at a past moment: ended
+dependencies (a service needs a service or a CI). Traversal is breadth-first with a depth limit
+and a visited set, so cycles in the data are harmless. Every node keeps the neighbours it was
+first reached from at its shortest depth, which gives the paths that explain why it is affected.
+The present is walked in the in-process graph index (:mod:`.impact_index`); ``as_of`` replays
+the graph as it was at a past moment from the tables, one query per edge table and level: ended
 relationships and dependencies are kept with their validity period, and service customers come
 from the audit trail.
 """
@@ -12,7 +13,7 @@ from the audit trail.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,6 +25,8 @@ from kaizen.cmdb.models import ConfigurationItem, Relationship, RelationshipType
 from kaizen.core import access
 from kaizen.core.models import AuditEntry
 
+from . import impact_index
+from .impact_index import SERVICE_LABEL, UP_FROM_SOURCE, UP_FROM_TARGET
 from .models import Service, ServiceDependency
 
 Kind = Literal["ci", "service"]
@@ -35,10 +38,6 @@ MAX_NODES = 20_000
 MAX_PATHS = 3
 MAX_CI_ROWS = 500
 """CIs listed (nearest first) in a description; ``cis_total`` counts them all."""
-
-UP_FROM_TARGET = (Propagation.SOURCE_DEPENDS, Propagation.BOTH)
-"""Relationship types along which a failure of the target reaches the source."""
-UP_FROM_SOURCE = (Propagation.TARGET_DEPENDS, Propagation.BOTH)
 
 
 @dataclass
@@ -78,19 +77,13 @@ class ImpactResult:
         return found
 
 
-def _window_sql(as_of: dt.datetime | None) -> tuple[str, list[Any]]:
-    """Return the SQL condition (and parameters) of rows valid now, or at ``as_of``."""
-    if as_of is None:
-        return "ended_at IS NULL", []
-    return "started_at <= %s AND (ended_at IS NULL OR ended_at > %s)", [as_of, as_of]
+def _propagation() -> dict[int, str]:
+    """Return relationship type id -> propagation: a small table, read once per traversal."""
+    return dict(RelationshipType.objects.values_list("pk", "propagation"))
 
 
-def _propagation() -> dict[int, tuple[str, str]]:
-    """Return relationship type id -> (propagation, code): a small table, read once per traversal."""
-    return {
-        pk: (kind, code)
-        for pk, kind, code in RelationshipType.objects.values_list("pk", "propagation", "code")
-    }
+def _codes() -> dict[int, str]:
+    return dict(RelationshipType.objects.values_list("pk", "code"))
 
 
 CHUNK = 5000
@@ -109,48 +102,44 @@ def _rows(sql: str, ids: list[int], params: list[Any]) -> Iterable[tuple[Any, ..
             yield from cursor.fetchall()
 
 
-def _neighbours(
-    cis: list[int],
-    services: list[int],
-    direction: Direction,
-    as_of: dt.datetime | None,
-    propagation: dict[int, tuple[str, str]],
-) -> Iterable[tuple[NodeKey, NodeKey, str]]:
-    """Yield (from, to, relation) edges leaving the frontier in the traversal direction.
+def _sql_neighbours(
+    frontier: list[int], direction: Direction, as_of: dt.datetime, propagation: dict[int, str]
+) -> Iterable[tuple[int, int, int]]:
+    """Yield (from, to, label) edges leaving the frontier, as the tables were at ``as_of``.
 
-    One query per edge table and level, in plain SQL: this is the hot path of impact analysis.
-    Table names come from the models and values are always bound parameters.
+    Nodes are numbered as in :mod:`.impact_index` (CI ``pk * 2``, service ``pk * 2 + 1``); labels
+    are relationship type ids, or ``SERVICE_LABEL`` for service dependencies. One query per edge
+    table and level, in plain SQL, with bound parameters.
     """
-    window, window_params = _window_sql(as_of)
+    window = "started_at <= %s AND (ended_at IS NULL OR ended_at > %s)"
+    window_params = [as_of, as_of]
     rel_table = Relationship._meta.db_table
     dep_table = ServiceDependency._meta.db_table
+    cis = [n >> 1 for n in frontier if not n & 1]
+    services = [n >> 1 for n in frontier if n & 1]
     if cis:
         sql = (
             f"SELECT source_id, target_id, relationship_type_id FROM {rel_table} "
             f"WHERE (target_id IN ({{ids}}) OR source_id IN ({{ids}})) AND {window}"
         )
-        frontier = set(cis)
+        inside = set(cis)
         for source, target, type_id in _rows(sql, cis, window_params):
-            kind, code = propagation.get(type_id, (Propagation.NONE, ""))
+            kind = propagation.get(type_id, Propagation.NONE)
             source_depends = kind in UP_FROM_TARGET
             target_depends = kind in UP_FROM_SOURCE
-            if direction == "up":
-                if target in frontier and source_depends:
-                    yield ("ci", target), ("ci", source), code
-                if source in frontier and target_depends:
-                    yield ("ci", source), ("ci", target), code
-            else:
-                if source in frontier and source_depends:
-                    yield ("ci", source), ("ci", target), code
-                if target in frontier and target_depends:
-                    yield ("ci", target), ("ci", source), code
+            if direction == "down":
+                source_depends, target_depends = target_depends, source_depends
+            if target in inside and source_depends:
+                yield target * 2, source * 2, type_id
+            if source in inside and target_depends:
+                yield source * 2, target * 2, type_id
         if direction == "up":
             sql = (
                 f"SELECT service_id, depends_on_ci_id FROM {dep_table} "
                 f"WHERE depends_on_ci_id IN ({{ids}}) AND {window}"
             )
             for service, ci in _rows(sql, cis, window_params):
-                yield ("ci", ci), ("service", service), "service-depends-on"
+                yield ci * 2, service * 2 + 1, SERVICE_LABEL
     if services:
         if direction == "up":
             sql = (
@@ -158,17 +147,57 @@ def _neighbours(
                 f"WHERE depends_on_service_id IN ({{ids}}) AND {window}"
             )
             for service, needed in _rows(sql, services, window_params):
-                yield ("service", needed), ("service", service), "service-depends-on"
+                yield needed * 2 + 1, service * 2 + 1, SERVICE_LABEL
         else:
             sql = (
                 f"SELECT service_id, depends_on_service_id, depends_on_ci_id FROM {dep_table} "
                 f"WHERE service_id IN ({{ids}}) AND {window}"
             )
             for service, needed_service, needed_ci in _rows(sql, services, window_params):
-                if needed_service is not None:
-                    yield ("service", service), ("service", needed_service), "service-depends-on"
-                else:
-                    yield ("service", service), ("ci", needed_ci), "service-depends-on"
+                needed = needed_service * 2 + 1 if needed_service is not None else needed_ci * 2
+                yield service * 2 + 1, needed, SERVICE_LABEL
+
+
+Step = Callable[[list[int]], Iterable[tuple[int, int, int]]]
+Walked = dict[int, tuple[int, list[tuple[int, int]]]]
+
+
+def _walk(start: int, step: Step, max_depth: int) -> tuple[Walked, bool]:
+    """Breadth-first search from ``start``: node -> (depth, [(predecessor, label)]), and truncation.
+
+    Each node keeps every predecessor at its shortest depth (the explaining paths); the visited
+    set makes cycles harmless. Truncated means the node or depth limit hid further nodes.
+    """
+    reached: Walked = {start: (0, [])}
+    frontier = [start]
+    truncated = False
+    depth = 0
+    while frontier and depth < max_depth:
+        depth += 1
+        next_frontier: list[int] = []
+        for origin, node, label in step(frontier):
+            known = reached.get(node)
+            if known is None:
+                if len(reached) >= MAX_NODES:
+                    truncated = True
+                    continue
+                reached[node] = (depth, [(origin, label)])
+                next_frontier.append(node)
+            elif known[0] == depth and (origin, label) not in known[1]:
+                known[1].append((origin, label))
+        frontier = next_frontier
+    if frontier and depth >= max_depth:
+        truncated = truncated or any(node not in reached for _, node, _ in step(frontier))
+    return reached, truncated
+
+
+def _key(node: int) -> NodeKey:
+    return ("service", node >> 1) if node & 1 else ("ci", node >> 1)
+
+
+def _node(key: NodeKey) -> int:
+    kind, pk = key
+    return impact_index.service_node(pk) if kind == "service" else impact_index.ci_node(pk)
 
 
 def traverse(
@@ -178,47 +207,38 @@ def traverse(
     max_depth: int = DEFAULT_DEPTH,
     as_of: dt.datetime | None = None,
 ) -> ImpactResult:
-    """Walk the dependency graph from ``start``; ``up`` finds what is affected, ``down`` what is needed."""
+    """Walk the dependency graph from ``start``; ``up`` finds what is affected, ``down`` what is needed.
+
+    The present is walked in the in-process graph index; a past moment (``as_of``) in the tables.
+    """
     max_depth = max(1, min(int(max_depth), MAX_DEPTH))
-    reached: dict[NodeKey, Reach] = {start: Reach(depth=0)}
-    propagation = _propagation()
-    frontier = [start]
-    truncated = False
-    depth = 0
-    while frontier and depth < max_depth:
-        depth += 1
-        cis = [i for kind, i in frontier if kind == "ci"]
-        services = [i for kind, i in frontier if kind == "service"]
-        next_frontier: list[NodeKey] = []
-        for origin, node, relation in _neighbours(cis, services, direction, as_of, propagation):
-            known = reached.get(node)
-            if known is None:
-                if len(reached) >= MAX_NODES:
-                    truncated = True
-                    continue
-                reached[node] = Reach(depth=depth, parents=[(origin, relation)])
-                next_frontier.append(node)
-            elif known.depth == depth and (origin, relation) not in known.parents:
-                known.parents.append((origin, relation))
-        frontier = next_frontier
-    if frontier and depth >= max_depth:
-        truncated = truncated or bool(_peek(frontier, direction, as_of, reached, propagation))
+    codes: dict[int, str]
+    if as_of is None:
+        with impact_index.current() as index:
+            walked, truncated = _walk(
+                _node(start), lambda frontier: index.neighbours(frontier, direction), max_depth
+            )
+            codes = dict(index.codes)
+    else:
+        propagation, codes = _propagation(), _codes()
+        walked, truncated = _walk(
+            _node(start), lambda frontier: _sql_neighbours(frontier, direction, as_of, propagation), max_depth
+        )
+
+    def label(value: int) -> str:
+        return "service-depends-on" if value == SERVICE_LABEL else codes.get(value, "")
+
+    names: dict[int, str] = {}
+    reached = {}
+    for node, (depth, parents) in walked.items():
+        steps = []
+        for origin, value in parents:
+            name = names.get(value)
+            if name is None:
+                name = names[value] = label(value)
+            steps.append((_key(origin), name))
+        reached[_key(node)] = Reach(depth=depth, parents=steps)
     return ImpactResult(start, direction, max_depth, as_of, reached, truncated)
-
-
-def _peek(
-    frontier: list[NodeKey],
-    direction: Direction,
-    as_of: dt.datetime | None,
-    reached: dict[NodeKey, Reach],
-    propagation: dict[int, tuple[str, str]],
-) -> bool:
-    """Tell whether the depth limit hid further nodes."""
-    cis = [i for kind, i in frontier if kind == "ci"]
-    services = [i for kind, i in frontier if kind == "service"]
-    return any(
-        node not in reached for _, node, _ in _neighbours(cis, services, direction, as_of, propagation)
-    )
 
 
 def customers_as_of(service_ids: list[int], as_of: dt.datetime | None) -> dict[int, list[int]]:

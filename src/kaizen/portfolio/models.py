@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kaizen.cmdb.models import GraphEdge
 from kaizen.core.access import STAFF_ROLES, AccessPolicy, Role, org_scope
 from kaizen.core.models import Record
 
@@ -158,7 +159,7 @@ class PackageMember(models.Model):
         return f"{self.package}: {self.service} ({self.get_role_display()})"
 
 
-class ServiceDependency(Record):
+class ServiceDependency(GraphEdge, Record):
     """A service needs another service or a CI; ended (not deleted) so impact can be replayed."""
 
     service = models.ForeignKey(
@@ -195,6 +196,7 @@ class ServiceDependency(Record):
         org_field="organisation",
         actions={"view": STAFF_ROLES, "add": MANAGERS, "change": MANAGERS, "delete": MANAGERS},
     )
+    audit_exclude: ClassVar[frozenset[str]] = Record.audit_exclude | {"graph_seq"}
 
     class Meta:
         verbose_name = _("service dependency")
