@@ -33,6 +33,15 @@ from kaizen.portfolio.api.views import (
     ServiceImpactView,
     ServiceViewSet,
 )
+from kaizen.requests.api.views import ApprovalViewSet, CatalogItemViewSet, TaskViewSet
+from kaizen.tickets.api.views import (
+    AttachmentContentView,
+    IncidentViewSet,
+    ProblemViewSet,
+    RequestViewSet,
+    TicketLinkViewSet,
+)
+from kaizen.webhooks.api.views import EndpointViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -49,6 +58,14 @@ router.register("software", SoftwareViewSet, basename="software")
 router.register("services", ServiceViewSet, basename="service")
 router.register("service-packages", PackageViewSet, basename="service-package")
 router.register("service-dependencies", DependencyViewSet, basename="service-dependency")
+router.register("incidents", IncidentViewSet, basename="incident")
+router.register("requests", RequestViewSet, basename="request")
+router.register("problems", ProblemViewSet, basename="problem")
+router.register("ticket-links", TicketLinkViewSet, basename="ticket-link")
+router.register("catalog-items", CatalogItemViewSet, basename="catalog-item")
+router.register("approvals", ApprovalViewSet, basename="approval")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("webhooks", EndpointViewSet, basename="webhook")
 router.register("audit", AuditViewSet, basename="audit")
 router.register("me/tokens", TokenViewSet, basename="token")
 
@@ -61,5 +78,6 @@ urlpatterns = [
     path("cmdb/import/<int:pk>/", ImportJobView.as_view(), name="api-cmdb-import-job"),
     path("cis/<int:pk>/impact/", CIImpactView.as_view(), name="api-ci-impact"),
     path("services/<int:pk>/impact/", ServiceImpactView.as_view(), name="api-service-impact"),
+    path("attachments/<int:pk>/content/", AttachmentContentView.as_view(), name="api-attachment-content"),
     path("", include(router.urls)),
 ]

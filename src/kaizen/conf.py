@@ -161,6 +161,20 @@ SCHEMA: tuple[Setting, ...] = (
         parse=_parse_int,
     ),
     Setting(
+        "ATTACHMENT_MAX_BYTES",
+        "int",
+        20_971_520,
+        "Largest ticket attachment accepted, in bytes (uploads of attachments may exceed "
+        "`KAIZEN_MAX_REQUEST_BYTES` up to this size). Files are kept in `<DATA_DIR>/attachments`.",
+        parse=_parse_int,
+    ),
+    Setting(
+        "PUBLIC_URL",
+        "url",
+        "http://127.0.0.1:8000",
+        "Address users reach Kaizen at, used for links in mail and webhooks (e.g. `https://itsm.example.jp`).",
+    ),
+    Setting(
         "FORWARDED_ALLOW_IPS",
         "list",
         ["127.0.0.1", "::1"],
@@ -179,6 +193,14 @@ SCHEMA: tuple[Setting, ...] = (
         "int",
         60,
         "How old an undelivered outbox message must be before the periodic sweep re-delivers it.",
+        parse=_parse_int,
+    ),
+    Setting(
+        "WEBHOOK_TIMEOUT",
+        "int",
+        10,
+        "Seconds an outbound webhook may take to connect and to answer each read before the attempt "
+        "fails and is retried later (see `docs/admin/webhooks.md`).",
         parse=_parse_int,
     ),
     Setting(

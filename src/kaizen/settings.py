@@ -25,6 +25,11 @@ INSTALLED_APPS = [
     "kaizen.accounts",
     "kaizen.cmdb",
     "kaizen.portfolio",
+    "kaizen.tickets",
+    "kaizen.requests",
+    "kaizen.improvement",
+    "kaizen.portal",
+    "kaizen.webhooks",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -135,6 +140,14 @@ MEDIA_ROOT = DATA_DIR / "files"
 MAX_REQUEST_BYTES = int(CONFIG["MAX_REQUEST_BYTES"])
 MAX_IMPORT_BYTES = int(CONFIG["MAX_IMPORT_BYTES"])
 IMPORT_PATHS = ("/api/v1/cmdb/import/",)
+ATTACHMENT_MAX_BYTES = int(CONFIG["ATTACHMENT_MAX_BYTES"])
+ATTACHMENT_ROOT = DATA_DIR / "attachments"
+UPLOAD_PATH_PATTERN = (
+    r"^/(api/v1/(incidents|requests|problems|tickets)/\d+/attachments/"
+    r"|desk/tickets/\d+/(attachments|comment)/|portal/(new/|catalogue/\d+/|tickets/\d+/reply/))"
+)
+"""Paths whose bodies may carry one attachment (limit: ATTACHMENT_MAX_BYTES plus form overhead)."""
+PUBLIC_URL = str(CONFIG["PUBLIC_URL"]).rstrip("/")
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
@@ -197,7 +210,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "TicketKindEnum": "kaizen.tickets.choices.Kind",
+        "ImpactEnum": "kaizen.tickets.choices.Impact",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -226,6 +242,7 @@ def _huey(url: str, *, results: bool = False) -> Any:
 HUEY = _huey(CONFIG["BROKER_URL"])
 BROKER_URL = CONFIG["BROKER_URL"]
 OUTBOX_SWEEP_SECONDS = int(CONFIG["OUTBOX_SWEEP_SECONDS"])
+WEBHOOK_TIMEOUT = int(CONFIG["WEBHOOK_TIMEOUT"])
 WEB_WORKERS = int(CONFIG["WEB_WORKERS"])
 FORWARDED_ALLOW_IPS: list[str] = list(CONFIG["FORWARDED_ALLOW_IPS"])
 WEB_THREADS = int(CONFIG["WEB_THREADS"])

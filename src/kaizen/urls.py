@@ -17,6 +17,10 @@ urlpatterns = [
     path("", include("kaizen.accounts.urls")),
     path("", include("kaizen.cmdb.urls")),
     path("", include("kaizen.portfolio.urls")),
+    path("", include("kaizen.webhooks.urls")),
+    path("", include("kaizen.tickets.urls")),
+    path("", include("kaizen.portal.urls")),
+    path("", include("kaizen.requests.urls")),
 ]
 
 handler404 = api_not_found

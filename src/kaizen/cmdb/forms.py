@@ -88,7 +88,7 @@ class RelationshipRuleForm(RecordForm):
         fields: ClassVar[list[str]] = ["relationship_type", "source_type", "target_type"]
 
 
-def _attribute_field(definition: dict[str, Any], language: str) -> forms.Field:
+def attribute_field(definition: dict[str, Any], language: str) -> forms.Field:
     label = policies.attribute_label(definition, language)
     common: dict[str, Any] = {"label": label, "required": False, "help_text": definition.get("help", "")}
     kind = definition.get("type")
@@ -141,7 +141,7 @@ class CIForm(RecordForm):
         stored = self.instance.attributes if self.instance.pk else {}
         for definition in self.schema:
             name = ATTR_PREFIX + definition["name"]
-            field = _attribute_field(definition, language)
+            field = attribute_field(definition, language)
             self.fields[name] = field
             value = stored.get(definition["name"])
             if isinstance(value, bool):

@@ -37,7 +37,11 @@ _handlers: dict[str, list[tuple[str, Handler]]] = {}
 
 
 def handler(topic: str) -> Callable[[Handler], Handler]:
-    """Register a function to run (after commit, in a job) for every event of ``topic``."""
+    """Register a function to run (after commit, in a job) for every event of ``topic``.
+
+    ``"*"`` registers for every topic (outbound webhooks). Handlers receive the event's fields plus
+    ``_topic`` and ``_message_id`` (the outbox message, a stable key for idempotent effects).
+    """
 
     def register(fn: Handler) -> Handler:
         name = f"{fn.__module__}.{fn.__qualname__}"
@@ -50,8 +54,8 @@ def handler(topic: str) -> Callable[[Handler], Handler]:
 
 
 def handlers_for(topic: str) -> list[tuple[str, Handler]]:
-    """Return the registered (name, function) pairs for ``topic``."""
-    return list(_handlers.get(topic, []))
+    """Return the registered (name, function) pairs for ``topic`` (wildcard handlers last)."""
+    return [*_handlers.get(topic, []), *(h for h in _handlers.get("*", []) if topic != "*")]
 
 
 def emit(event: DomainEvent) -> OutboxMessage:
@@ -90,7 +94,7 @@ def deliver(message_id: int) -> bool:
         try:
             with transaction.atomic():
                 OutboxDelivery.objects.create(message=message, handler=name)
-                fn(dict(message.payload))
+                fn({**message.payload, "_topic": message.topic, "_message_id": message.pk})
         except IntegrityError:
             continue  # another worker delivered it concurrently
         except Exception as exc:

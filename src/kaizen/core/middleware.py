@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from collections.abc import Callable
 
@@ -24,9 +25,17 @@ class BodySizeLimitMiddleware:
         self.limit = settings.MAX_REQUEST_BYTES
         self.import_limit = getattr(settings, "MAX_IMPORT_BYTES", self.limit)
         self.import_paths = tuple(getattr(settings, "IMPORT_PATHS", ()))
+        pattern = getattr(settings, "UPLOAD_PATH_PATTERN", "")
+        self.upload_paths = re.compile(pattern) if pattern else None
+        self.upload_limit = int(getattr(settings, "ATTACHMENT_MAX_BYTES", self.limit)) + 65_536
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        limit = self.import_limit if request.path.startswith(self.import_paths) else self.limit
+        if request.path.startswith(self.import_paths):
+            limit = self.import_limit
+        elif self.upload_paths is not None and self.upload_paths.match(request.path):
+            limit = max(self.limit, self.upload_limit)
+        else:
+            limit = self.limit
         raw = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw)

@@ -37,6 +37,22 @@ class DashboardFigure:
 
 _nav: list[NavItem] = []
 _figures: list[DashboardFigure] = []
+_homes: list[tuple[int, Callable[[Any], bool], str]] = []
+
+
+def register_home(url_name: str, *, applies: Callable[[Any], bool], order: int = 100) -> None:
+    """Send users for whom ``applies(user)`` is true to ``url_name`` instead of the dashboard.
+
+    The requester portal registers itself for users who hold no staff role.
+    """
+    if all(existing != url_name for _, _, existing in _homes):
+        _homes.append((order, applies, url_name))
+        _homes.sort(key=lambda item: item[0])
+
+
+def home_for(user: Any) -> str | None:
+    """Return the URL name of the user's start page when it is not the dashboard."""
+    return next((url_name for _, applies, url_name in _homes if applies(user)), None)
 
 
 def register_nav(item: NavItem) -> None:

@@ -20,11 +20,18 @@ R = TypeVar("R", bound=Record)
 
 
 class ConflictError(Exception):
-    """The record changed since the caller read it (stale ``version``)."""
+    """The record changed since the caller read it (stale ``version``).
 
-    def __init__(self, *, current_version: int, sent_version: int) -> None:
+    ``changes`` may describe what changed since the sent version (who, when, field, old, new), so
+    the second of two editors sees what the first one did.
+    """
+
+    def __init__(
+        self, *, current_version: int, sent_version: int, changes: list[dict[str, Any]] | None = None
+    ) -> None:
         self.current_version = current_version
         self.sent_version = sent_version
+        self.changes = changes or []
         super().__init__(
             _(
                 "The record was changed by someone else (version %(current)s, you sent %(sent)s). "
@@ -32,6 +39,17 @@ class ConflictError(Exception):
             )
             % {"current": current_version, "sent": sent_version}
         )
+
+
+class ActionNotAllowed(Exception):
+    """A workflow action that does not apply to the record in its current state (API: 409).
+
+    ``allowed`` lists the actions the actor may apply now, so a client can recover.
+    """
+
+    def __init__(self, message: str, *, allowed: list[str]) -> None:
+        self.allowed = allowed
+        super().__init__(message)
 
 
 def add_scope(obj: Record) -> int | None:

@@ -19,7 +19,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from kaizen.core.services import ConflictError
+from kaizen.core.services import ActionNotAllowed, ConflictError
 
 PROBLEM_TYPE = "about:blank"
 MEDIA_TYPE = "application/problem+json"
@@ -90,7 +90,7 @@ def _translate(exc: Exception) -> drf.APIException | None:
         return drf.PermissionDenied(str(exc) or _("You do not have permission to do this."))
     if isinstance(exc, dj.ValidationError):
         return drf.ValidationError(_django_validation(exc))
-    if isinstance(exc, ConflictError):
+    if isinstance(exc, ConflictError | ActionNotAllowed):
         return Conflict(str(exc))
     if isinstance(exc, ProtectedError | RestrictedError):
         return Conflict(_("Other records still refer to this one; remove or reassign them first."))
@@ -119,6 +119,10 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response | 
         detail = str(_flatten(api_exc.detail))
     if isinstance(exc, ConflictError):
         extra["current_version"] = exc.current_version
+        if exc.changes:
+            extra["changes_since"] = exc.changes
+    if isinstance(exc, ActionNotAllowed):
+        extra["allowed"] = exc.allowed
     body = problem(api_exc.status_code, detail, **extra)
     headers = {}
     wait = getattr(api_exc, "wait", None)

@@ -38,3 +38,11 @@ def channel_label(code: str) -> str:
         return str(Channel(code).label)
     except ValueError:
         return code
+
+
+@register.filter
+def markdown(text: str | None) -> str:
+    """Render Markdown as sanitised HTML (raw HTML in the text stays visible text)."""
+    from kaizen.core.lib.markup import render
+
+    return render(text)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -26,7 +26,13 @@ PREFERENCE_HOOKS: list[Any] = []
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Show the counts the user's roles care about and the latest changes they may see."""
+    """Show the counts the user's roles care about and the latest changes they may see.
+
+    Users with a start page of their own (requesters: the portal) are sent there.
+    """
+    home = navigation.home_for(request.user)
+    if home is not None:
+        return redirect(home)
     figures = [
         {"label": f.label, "count": count, "url_name": f.url_name}
         for f, count in navigation.figures_for(request.user)

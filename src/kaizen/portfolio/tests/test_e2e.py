@@ -20,7 +20,7 @@ def _login(page, base: str, username: str) -> None:
 
 
 def test_impact_graph_links_to_the_affected_services(page, live_server):
-    demo.load_all(password="kaizen-demo")
+    demo.load_all(password="kaizen-demo", only=("accounts", "portfolio"))
     switch = ConfigurationItem.objects.get(name="コアスイッチ 1")
     base = live_server.url
     _login(page, base, "admin")
@@ -36,7 +36,7 @@ def test_impact_graph_links_to_the_affected_services(page, live_server):
 
 
 def test_choosing_a_ci_type_brings_its_attribute_fields(page, live_server):
-    demo.load_all(password="kaizen-demo")
+    demo.load_all(password="kaizen-demo", only=("accounts", "portfolio"))
     base = live_server.url
     _login(page, base, "ops")
     page.goto(f"{base}/cis/new/")

@@ -74,14 +74,86 @@
       case "e":
         if (follow('[data-key="' + event.key + '"]')) event.preventDefault();
         break;
+      case "j":
+      case "k":
+        if (moveRow(event.key === "j" ? 1 : -1)) event.preventDefault();
+        break;
+      case "o":
+        if (openRow()) event.preventDefault();
+        break;
+      case "Enter":
+        if (document.activeElement === document.body && openRow()) event.preventDefault();
+        break;
+      case "x":
+        if (toggleRow()) event.preventDefault();
+        break;
+      case "a":
+      case "r":
+        if (follow('[data-action-code="' + (event.key === "a" ? "assign" : "resolve") + '"]')) event.preventDefault();
+        break;
+      case "c":
+        var note = document.querySelector(".comment-form textarea");
+        if (note) {
+          event.preventDefault();
+          note.focus();
+        }
+        break;
       default:
         break;
     }
   });
 
+  // Queue rows: j/k move a highlight, o/Enter open, x selects for bulk actions.
+  function rows() {
+    return Array.prototype.slice.call(document.querySelectorAll("[data-rows] tr[data-row]"));
+  }
+
+  function currentIndex(list) {
+    for (var i = 0; i < list.length; i++) if (list[i].classList.contains("is-current")) return i;
+    return -1;
+  }
+
+  function moveRow(step) {
+    var list = rows();
+    if (!list.length) return false;
+    var index = currentIndex(list);
+    if (index >= 0) list[index].classList.remove("is-current");
+    index = Math.max(0, Math.min(list.length - 1, index + step));
+    list[index].classList.add("is-current");
+    list[index].scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  function openRow() {
+    var list = rows();
+    var index = currentIndex(list);
+    if (index < 0) return false;
+    var link = list[index].querySelector("[data-row-link]");
+    if (link) link.click();
+    return Boolean(link);
+  }
+
+  function toggleRow() {
+    var list = rows();
+    var index = currentIndex(list);
+    if (index < 0) return false;
+    var box = list[index].querySelector('input[type="checkbox"]');
+    if (box) box.checked = !box.checked;
+    return Boolean(box);
+  }
+
   document.addEventListener("click", function (event) {
     var trigger = event.target.closest('[data-action="shortcuts"]');
     if (trigger) openHelp();
+  });
+
+  document.addEventListener("change", function (event) {
+    var all = event.target.closest("[data-select-all]");
+    if (!all) return;
+    var table = all.closest("table");
+    Array.prototype.forEach.call(table.querySelectorAll('tbody input[type="checkbox"]'), function (box) {
+      box.checked = all.checked;
+    });
   });
 
   // A select marked data-reload-form re-renders its form for the new value (e.g. the attribute

@@ -1,0 +1,302 @@
+"""The requester portal: report an incident, request from the catalogue, follow and answer own tickets.
+
+A requester sees only the tickets they requested and only the public replies on them; every read
+goes through ``visible_to``. Approvers (any login named on a catalogue item) decide here too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kaizen.core.services import ActionNotAllowed
+from kaizen.core.ui.views import SERVICE_ERRORS, apply_service_errors
+from kaizen.requests import services as requests
+from kaizen.requests.choices import ApprovalState
+from kaizen.requests.models import Approval, CatalogItem
+from kaizen.tickets import downloads, services, workflow
+from kaizen.tickets.choices import ACTIVE_CATEGORIES, Kind, StateCategory, Visibility
+from kaizen.tickets.models import Attachment, Comment, Ticket
+
+from .forms import FIELD_PREFIX, CatalogRequestForm, DecisionForm, IncidentForm, ReasonForm, ReplyForm
+
+
+def _own(request: HttpRequest) -> Any:
+    """Return the tickets the user requested (the portal never shows others, whatever the role)."""
+    person = workflow.person_of(request.user)
+    if person is None:
+        return Ticket.objects.none()
+    return Ticket.objects.visible_to(request.user).filter(requester=person).select_related("state", "service")
+
+
+def _ticket(request: HttpRequest, pk: int) -> Ticket:
+    ticket = _own(request).filter(pk=pk).first()
+    if ticket is None:
+        raise Http404(_("No such ticket, or it is not yours."))
+    return ticket
+
+
+def _url(ticket: Ticket) -> str:
+    return reverse("portal:ticket", args=[ticket.pk])
+
+
+def _errors(exc: Exception) -> str:
+    return " ".join(getattr(exc, "messages", None) or [str(exc)])
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The requester's tickets, open first, with the ways to ask for help."""
+    show = request.GET.get("show", "open")
+    qs = _own(request)
+    qs = qs.filter(state_category__in=ACTIVE_CATEGORIES | {StateCategory.RESOLVED}) if show == "open" else qs
+    approvals = Approval.objects.filter(
+        approver=request.user, state=ApprovalState.WAITING, ticket__state_category=StateCategory.APPROVAL
+    ).count()
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "tickets": list(qs.order_by("-id")[:200]),
+            "show": show,
+            "approvals": approvals,
+            "has_person": workflow.person_of(request.user) is not None,
+        },
+    )
+
+
+@login_required
+def new_incident(request: HttpRequest) -> HttpResponse:
+    """Report an incident (with an optional file)."""
+    form = IncidentForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        payload = {
+            "title": data["title"],
+            "description": data["description"],
+            "urgency": data["urgency"],
+            "channel": "portal",
+        }
+        if data.get("service"):
+            payload["service"] = data["service"].pk
+        try:
+            with transaction.atomic():  # a refused file leaves no ticket behind
+                ticket = services.create_ticket(actor=request.user, kind=Kind.INCIDENT, data=payload)
+                upload = data.get("file")
+                if upload is not None:
+                    services.add_attachment(
+                        ticket.pk, actor=request.user, name=upload.name, data=upload.read()
+                    )
+        except (*SERVICE_ERRORS, ActionNotAllowed) as exc:
+            if isinstance(exc, ActionNotAllowed):
+                form.add_error(None, str(exc))
+            else:
+                apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you. Your ticket is %(number)s.") % {"number": ticket.number})
+            return HttpResponseRedirect(_url(ticket))
+    return render(request, "portal/new_incident.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """What can be requested, by service."""
+    items = list(
+        CatalogItem.objects.visible_to(request.user)
+        .filter(is_active=True, service__lifecycle="live")
+        .select_related("service")
+        .distinct()
+    )
+    return render(request, "portal/catalogue.html", {"items": items})
+
+
+@login_required
+def request_item(request: HttpRequest, pk: int) -> HttpResponse:
+    """Request one catalogue item through its form."""
+    item = (
+        CatalogItem.objects.visible_to(request.user)
+        .filter(pk=pk, is_active=True)
+        .select_related("service")
+        .first()
+    )
+    if item is None:
+        raise Http404(_("No such catalogue item, or you may not request it."))
+    form = CatalogRequestForm(request.POST or None, item=item)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ticket = requests.request_item(
+                actor=request.user,
+                item=item,
+                values=form.values(),
+                description=form.cleaned_data.get("description", ""),
+                urgency=form.cleaned_data.get("urgency"),
+            )
+        except ValidationError as exc:
+            for key, errors in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+                name = (
+                    FIELD_PREFIX + key.removeprefix("form_values.")
+                    if key.startswith("form_values.")
+                    else None
+                )
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+        except (*SERVICE_ERRORS, ActionNotAllowed) as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Thank you. Your request is %(number)s.") % {"number": ticket.number})
+            return HttpResponseRedirect(_url(ticket))
+    return render(
+        request, "portal/request_item.html", {"item": item, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def ticket(request: HttpRequest, pk: int) -> HttpResponse:
+    """One of the requester's tickets: state, public replies, files, reply and confirm."""
+    item = _ticket(request, pk)
+    return _page(request, item)
+
+
+def _page(
+    request: HttpRequest, item: Ticket, *, reply: ReplyForm | None = None, status: int = 200
+) -> HttpResponse:
+    comments = list(
+        Comment.objects.visible_to(request.user)
+        .filter(ticket=item, visibility=Visibility.PUBLIC)
+        .prefetch_related("attachments")
+    )
+    files = list(Attachment.objects.visible_to(request.user).filter(ticket=item, comment__isnull=True))
+    actions = {t.code for t in workflow.available(item, request.user)}
+    return render(
+        request,
+        "portal/ticket.html",
+        {
+            "ticket": item,
+            "comments": comments,
+            "files": files,
+            "reply": reply or ReplyForm(),
+            "reason": ReasonForm(),
+            "can_reopen": "reopen" in actions,
+            "can_cancel": "cancel" in actions,
+            "can_confirm": item.state_category == StateCategory.RESOLVED and item.confirmed_at is None,
+            "can_reply": item.state_category not in (StateCategory.CLOSED, StateCategory.CANCELLED),
+            "approvals": list(item.approvals.select_related("approver")) if item.kind == Kind.REQUEST else [],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def reply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Answer the service desk (a reply to a ticket waiting for you resumes it)."""
+    item = _ticket(request, pk)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                comment = services.add_comment(
+                    item.pk, actor=request.user, body=form.cleaned_data["body"], visibility=Visibility.PUBLIC
+                )
+                upload = form.cleaned_data.get("file")
+                if upload is not None:
+                    services.add_attachment(
+                        item.pk,
+                        actor=request.user,
+                        name=upload.name,
+                        data=upload.read(),
+                        comment_id=comment.pk,
+                    )
+        except SERVICE_ERRORS as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your reply was sent."))
+            return HttpResponseRedirect(_url(item))
+    return _page(request, _ticket(request, pk), reply=form, status=400)
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm that the problem is solved."""
+    item = _ticket(request, pk)
+    try:
+        done = services.confirm_resolution(item.pk, actor=request.user)
+        if done.state_category == StateCategory.CLOSED:
+            messages.success(request, _("Thank you for confirming. The ticket is closed."))
+        else:
+            messages.success(request, _("Thank you for confirming. The service desk will close the ticket."))
+    except (*SERVICE_ERRORS, ActionNotAllowed) as exc:
+        messages.error(request, _errors(exc))
+    return HttpResponseRedirect(_url(item))
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Reopen or cancel one's own ticket, with a reason."""
+    item = _ticket(request, pk)
+    if code not in ("reopen", "cancel"):
+        raise Http404
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why."))
+        return HttpResponseRedirect(_url(item))
+    try:
+        services.apply_action(
+            item.pk,
+            code,
+            actor=request.user,
+            version=item.version,
+            params={"comment": form.cleaned_data["comment"]},
+        )
+    except (*SERVICE_ERRORS, ActionNotAllowed) as exc:
+        messages.error(request, _errors(exc))
+    return HttpResponseRedirect(_url(item))
+
+
+@login_required
+def download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Download a file of one's own ticket."""
+    attachment = Attachment.objects.visible_to(request.user).filter(pk=pk).select_related("ticket").first()
+    person = workflow.person_of(request.user)
+    if attachment is None or person is None or attachment.ticket.requester_id != person.pk:
+        raise Http404
+    return downloads.attachment_response(request.user, pk, inline=request.GET.get("inline") == "1")
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    """The requests waiting for the user's approval, and their decisions."""
+    if request.method == "POST":
+        form = DecisionForm(request.POST)
+        approval_id = request.POST.get("approval", "")
+        if form.is_valid() and approval_id.isdigit():
+            try:
+                requests.decide(
+                    int(approval_id),
+                    actor=request.user,
+                    approve=form.cleaned_data["decision"] == "approve",
+                    comment=form.cleaned_data.get("comment", ""),
+                )
+                messages.success(request, _("Your decision was recorded."))
+            except (ValidationError, PermissionDenied, ActionNotAllowed) as exc:
+                messages.error(request, _errors(exc))
+        else:
+            messages.error(request, _("Choose approve or reject."))
+        return HttpResponseRedirect(reverse("portal:approvals"))
+    rows = (
+        Approval.objects.filter(approver=request.user)
+        .select_related("ticket__state", "ticket__requester")
+        .order_by("state", "-id")[:200]
+    )
+    return render(request, "portal/approvals.html", {"rows": rows, "form": DecisionForm()})

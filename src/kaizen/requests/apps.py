@@ -1,0 +1,17 @@
+"""Application config of service requests."""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RequestsConfig(AppConfig):
+    """The request catalogue, approvals and fulfilment tasks."""
+
+    name = "kaizen.requests"
+    label = "requests"
+    verbose_name = _("Service requests")
+
+    def ready(self) -> None:
+        from kaizen.requests import demo, guards, navigation, receivers  # noqa: F401

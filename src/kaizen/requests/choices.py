@@ -1,0 +1,32 @@
+"""Choices of service requests: approvals and fulfilment tasks, with translated labels."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ApprovalMode(models.TextChoices):
+    """How the approvers of a catalogue item decide."""
+
+    NONE = "none", _("No approval")
+    SEQUENCE = "sequence", _("All approvers, in order")
+    ANY = "any", _("Any one approver")
+
+
+class ApprovalState(models.TextChoices):
+    """The decision of one approver."""
+
+    WAITING = "waiting", _("Waiting")
+    PENDING = "pending", _("Pending (not their turn yet)")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SKIPPED = "skipped", _("No longer needed")
+
+
+class TaskState(models.TextChoices):
+    """The state of a fulfilment task of a service request."""
+
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")

@@ -1,0 +1,270 @@
+"""Serializers of the desk API: tickets (read and write), comments, attachments, actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from kaizen.accounts.models import Organisation, Person, Team
+from kaizen.core.api.serializers import StrictModelSerializer, VisibleRelatedField
+from kaizen.portfolio.models import Service
+
+from ..choices import CauseClass, Visibility
+from ..models import Attachment, Category, Comment, Ticket, TicketLink, TicketTemplate
+from ..models.ticket import MAX_BODY
+
+
+class StrictSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """A plain serializer that refuses unknown fields and non-object bodies."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": [
+                        _("Expected a JSON object, got %(type)s.") % {"type": type(data).__name__}
+                    ]
+                }
+            )
+        unknown = sorted(str(k) for k in data if k not in self.fields)
+        if unknown:
+            raise serializers.ValidationError({k: [_("Unknown field.")] for k in unknown})
+        return super().to_internal_value(data)
+
+
+class StateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    code = serializers.CharField()
+    name = serializers.CharField(source="label")
+    category = serializers.CharField()
+
+
+class TicketSerializer(StrictModelSerializer):
+    """A ticket: writable fields for create and update, the rest read-only."""
+
+    requester = VisibleRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    organisation = VisibleRelatedField(queryset=Organisation.objects.all(), required=False)
+    service = VisibleRelatedField(queryset=Service.objects.all(), required=False, allow_null=True)
+    category = serializers.PrimaryKeyRelatedField(
+        queryset=Category.objects.all(), required=False, allow_null=True
+    )
+    team = VisibleRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
+    assignee = VisibleRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
+    cis = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        max_length=50,
+        write_only=True,
+        help_text="Affected CI ids (returned in responses too).",
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), required=False, max_length=20, write_only=True
+    )
+    watchers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=50, write_only=True
+    )
+    template = serializers.PrimaryKeyRelatedField(
+        queryset=TicketTemplate.objects.filter(is_active=True), required=False, write_only=True
+    )
+    impact_reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    priority = serializers.IntegerField(required=False, min_value=1, max_value=4)
+    priority_reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    state = StateSerializer(read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "title",
+            "description",
+            "requester",
+            "organisation",
+            "service",
+            "category",
+            "channel",
+            "team",
+            "assignee",
+            "cis",
+            "tags",
+            "watchers",
+            "template",
+            "state",
+            "impact",
+            "impact_suggested",
+            "impact_reason",
+            "urgency",
+            "priority",
+            "priority_reason",
+            "major",
+            "major_since",
+            "resolution",
+            "cause_class",
+            "review_status",
+            "review_reasons",
+            "catalog_item",
+            "form_values",
+            "external_ref",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "confirmed_at",
+            "reopen_count",
+            "created_at",
+            "updated_at",
+            "version",
+            "allowed_actions",
+        ]
+        read_only_fields = [
+            "number",
+            "kind",
+            "impact_suggested",
+            "major",
+            "major_since",
+            "review_status",
+            "review_reasons",
+            "first_response_at",
+            "resolved_at",
+            "closed_at",
+            "confirmed_at",
+            "reopen_count",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "catalog_item": {"required": False, "allow_null": True},
+            "title": {"required": False},
+        }
+
+    def get_allowed_actions(self, obj: Ticket) -> list[str]:
+        from .. import services
+
+        request = self.context.get("request")
+        return services.allowed_actions(obj, getattr(request, "user", None)) if request else []
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)
+        data["cis"] = [c.pk for c in instance.cis.all()]
+        data["tags"] = [t.name for t in instance.tags.all()]
+        data["watchers"] = [p.pk for p in instance.watchers.all()]
+        return data
+
+
+class TicketListSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A queue row: what the lists show, without per-row queries."""
+
+    state = StateSerializer(read_only=True)
+    assignee_name = serializers.CharField(source="assignee.name", default=None, read_only=True)
+    team_name = serializers.CharField(source="team.name", default=None, read_only=True)
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "kind",
+            "title",
+            "state",
+            "priority",
+            "impact",
+            "urgency",
+            "major",
+            "organisation",
+            "organisation_name",
+            "requester",
+            "team",
+            "team_name",
+            "assignee",
+            "assignee_name",
+            "service",
+            "review_status",
+            "created_at",
+            "updated_at",
+            "version",
+        ]
+
+
+class ActionSerializer(StrictSerializer):
+    """Parameters of a workflow action."""
+
+    version = serializers.IntegerField(required=False, min_value=1)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=MAX_BODY)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    resolution = serializers.CharField(required=False, allow_blank=True, max_length=MAX_BODY)
+    cause_class = serializers.ChoiceField(choices=CauseClass.choices, required=False)
+    assignee = serializers.IntegerField(required=False, min_value=1)
+    team = serializers.IntegerField(required=False, min_value=1)
+
+
+class CommentSerializer(StrictModelSerializer):
+    """A public reply or internal work note."""
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "body",
+            "visibility",
+            "channel",
+            "is_timeline",
+            "author",
+            "author_label",
+            "created_at",
+            "version",
+        ]
+        read_only_fields = ["author", "author_label", "created_at"]
+        extra_kwargs = {"body": {"max_length": MAX_BODY}, "channel": {"required": False}}
+
+
+class AttachmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """An attachment's description (the content is at ``content_url``)."""
+
+    content_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "comment",
+            "uploaded_by",
+            "created_at",
+            "content_url",
+        ]
+
+    def get_content_url(self, obj: Attachment) -> str:
+        return f"/api/v1/attachments/{obj.pk}/content/"
+
+
+class LinkSerializer(StrictModelSerializer):
+    """A link from one ticket to another."""
+
+    from_ticket = VisibleRelatedField(queryset=Ticket.objects.all())
+    to_ticket = VisibleRelatedField(queryset=Ticket.objects.all())
+
+    class Meta:
+        model = TicketLink
+        fields = ["id", "from_ticket", "to_ticket", "kind", "created_at", "version"]
+        read_only_fields = ["created_at"]
+
+
+class MajorSerializer(StrictSerializer):
+    version = serializers.IntegerField(required=False, min_value=1)
+    major = serializers.BooleanField(default=True)
+    reason = serializers.CharField(max_length=1000)
+
+
+class ReviewDecisionSerializer(StrictSerializer):
+    version = serializers.IntegerField(required=False, min_value=1)
+    outcome = serializers.ChoiceField(choices=["problem", "improvement", "dismissed"])
+    problem = serializers.IntegerField(required=False, min_value=1)
+    problem_title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    improvement_title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=5000)

@@ -1,0 +1,271 @@
+"""API endpoints of the desk: incidents, service requests and problems, with their actions,
+comments, attachments and links.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kaizen.core.api.viewsets import RecordViewSet, etag, expected_version
+from kaizen.core.services import delete_record
+
+from .. import downloads, queries, services
+from ..choices import Kind
+from ..filters import TicketFilter
+from ..models import Attachment, Comment, Ticket, TicketLink
+from . import serializers
+
+WRITE_EXTRAS = ("cis", "tags", "watchers", "template", "impact_reason", "priority", "priority_reason")
+
+
+def _delete_ticket(ticket_id: int, *, actor: Any, version: int | None = None) -> None:
+    delete_record(Ticket, ticket_id, actor=actor, expected_version=version)
+
+
+class TicketViewSet(RecordViewSet):
+    """Base of the ticket endpoints; each kind has its own collection."""
+
+    kind: ClassVar[str]
+    model = Ticket
+    serializer_class = serializers.TicketSerializer
+    filterset_class = TicketFilter
+    select_related = queries.LIST_RELATED
+    prefetch_related = ("cis", "tags", "watchers")
+    create_service = staticmethod(services.create_ticket)
+    update_service = staticmethod(services.update_ticket)
+    delete_service = staticmethod(_delete_ticket)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        qs = super().get_queryset().filter(kind=self.kind)
+        name = self.request.query_params.get("queue", "")
+        if name in queries.QUEUES:
+            ids = queries.queue(self.request.user, name).filter(kind=self.kind).values("pk")
+            qs = qs.filter(pk__in=ids)
+        if self.action == "list":
+            qs = qs.prefetch_related(None)
+        return qs
+
+    def get_serializer_class(self) -> Any:
+        return serializers.TicketListSerializer if self.action == "list" else super().get_serializer_class()
+
+    def _split(self, data: dict[str, Any]) -> dict[str, Any]:
+        extras = {k: data.pop(k) for k in WRITE_EXTRAS if k in data}
+        return extras
+
+    @extend_schema(parameters=[OpenApiParameter("queue", str, enum=list(queries.QUEUES))])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        extras = self._split(data)
+        if data.get("catalog_item") is not None and self.kind in services.INTAKE:
+            ticket = services.INTAKE[self.kind](actor=request.user, data=data)
+        else:
+            if not data.get("title") and "template" not in extras:
+                raise drf_serializers.ValidationError({"title": [_("This field is required.")]})
+            ticket = services.create_ticket(actor=request.user, kind=self.kind, data=data, **extras)
+        out = self.get_serializer(self._refetch(ticket.pk))
+        return Response(out.data, status=status.HTTP_201_CREATED, headers={"ETag": etag(ticket.version)})
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        version = expected_version(request, request.data if isinstance(request.data, dict) else {})
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        extras = self._split(data)
+        extras.pop("template", None)
+        ticket = services.update_ticket(
+            instance.pk, actor=request.user, changes=data, version=version, **extras
+        )
+        out = self.get_serializer(self._refetch(ticket.pk))
+        return Response(out.data, headers={"ETag": etag(ticket.version)})
+
+    def _ticket(self) -> Ticket:
+        ticket: Ticket = self.get_object()
+        return ticket
+
+    @extend_schema(request=serializers.ActionSerializer, responses={200: serializers.TicketSerializer})
+    @action(detail=True, methods=["post"], url_path=r"actions/(?P<code>[A-Za-z0-9_-]{1,50})")
+    def actions(self, request: Request, pk: str, code: str) -> Response:
+        """Apply a workflow action (``resolve``, ``close``, ...); 409 lists the allowed ones."""
+        ticket = self._ticket()
+        params = serializers.ActionSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        values = dict(params.validated_data)
+        version = expected_version(request, values)
+        values.pop("version", None)
+        done = services.apply_action(ticket.pk, code, actor=request.user, version=version, params=values)
+        return Response(
+            self.get_serializer(self._refetch(done.pk)).data, headers={"ETag": etag(done.version)}
+        )
+
+    @extend_schema(
+        request=serializers.CommentSerializer, responses={200: serializers.CommentSerializer(many=True)}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request: Request, pk: str) -> Response:
+        """The conversation: public replies and (for staff) internal work notes."""
+        ticket = self._ticket()
+        if request.method == "GET":
+            rows = (
+                Comment.objects.visible_to(request.user)
+                .filter(ticket=ticket)
+                .order_by("created_at", "id")[:500]
+            )
+            return Response(serializers.CommentSerializer(rows, many=True).data)
+        body = serializers.CommentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        comment = services.add_comment(
+            ticket.pk,
+            actor=request.user,
+            body=values["body"],
+            visibility=values.get("visibility", "public"),
+            channel=values.get("channel", "api"),
+            is_timeline=values.get("is_timeline", False),
+        )
+        return Response(serializers.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        }
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
+    def attachments(self, request: Request, pk: str) -> Response:
+        """Files attached to the ticket; POST one file as multipart ``file``."""
+        ticket = self._ticket()
+        if request.method == "GET":
+            rows = Attachment.objects.visible_to(request.user).filter(ticket=ticket)[:500]
+            return Response(serializers.AttachmentSerializer(rows, many=True).data)
+        upload = request.FILES.get("file") if hasattr(request, "FILES") else None
+        if upload is None:
+            raise drf_serializers.ValidationError({"file": [_("Send one file as multipart field 'file'.")]})
+        if upload.size is not None and upload.size > 0 and upload.size > self._limit():
+            raise drf_serializers.ValidationError({"file": [_("The file is too large.")]})
+        attachment = services.add_attachment(
+            ticket.pk, actor=request.user, name=upload.name or "file", data=upload.read()
+        )
+        return Response(serializers.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _limit() -> int:
+        from django.conf import settings
+
+        return int(settings.ATTACHMENT_MAX_BYTES)
+
+    @extend_schema(request=serializers.MajorSerializer, responses={200: serializers.TicketSerializer})
+    @action(detail=True, methods=["post"])
+    def major(self, request: Request, pk: str) -> Response:
+        """Declare (or end) a major incident; managers are notified."""
+        ticket = self._ticket()
+        body = serializers.MajorSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = expected_version(request, body.validated_data)
+        done = services.declare_major(
+            ticket.pk,
+            actor=request.user,
+            version=version,
+            reason=body.validated_data["reason"],
+            major=body.validated_data["major"],
+        )
+        return Response(self.get_serializer(self._refetch(done.pk)).data)
+
+    @extend_schema(request=serializers.ReviewDecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="review-decision")
+    def review_decision(self, request: Request, pk: str) -> Response:
+        """Record the improvement decision of an incident that needs review."""
+        ticket = self._ticket()
+        body = serializers.ReviewDecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = dict(body.validated_data)
+        version = values.pop("version", None)
+        decision = services.record_review_decision(ticket.pk, actor=request.user, version=version, **values)
+        return Response(
+            {
+                "id": decision.pk,
+                "outcome": decision.outcome,
+                "problem": decision.problem_id,
+                "improvement": decision.improvement_id,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk: str) -> Response:
+        """The requester confirms the resolution (the ticket closes when its policy lets it)."""
+        ticket = self._ticket()
+        done = services.confirm_resolution(ticket.pk, actor=request.user)
+        return Response(self.get_serializer(self._refetch(done.pk)).data)
+
+
+class IncidentViewSet(TicketViewSet):
+    """Incidents: unplanned interruptions or quality losses of a service."""
+
+    kind = Kind.INCIDENT
+
+
+class RequestViewSet(TicketViewSet):
+    """Service requests (from the catalogue or free form)."""
+
+    kind = Kind.REQUEST
+
+
+class ProblemViewSet(TicketViewSet):
+    """Problems: the causes of incidents (the "debt list")."""
+
+    kind = Kind.PROBLEM
+
+
+class TicketLinkViewSet(RecordViewSet):
+    """Links between tickets. DELETE removes a link."""
+
+    model = TicketLink
+    serializer_class = serializers.LinkSerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    @staticmethod
+    def _create(*, actor: Any, data: dict[str, Any]) -> TicketLink:
+        return services.link_tickets(
+            actor=actor,
+            from_ticket=data["from_ticket"],
+            to_ticket=data["to_ticket"],
+            kind=data.get("kind", "relates"),
+        )
+
+    @staticmethod
+    def _delete(link_id: int, *, actor: Any, version: int | None = None) -> None:
+        services.unlink_tickets(link_id, actor=actor)
+
+    create_service = _create
+    delete_service = _delete
+
+
+class AttachmentContentView(APIView):
+    """The content of an attachment, with headers that keep browsers from running it."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> Any:
+        return downloads.attachment_response(request.user, pk)

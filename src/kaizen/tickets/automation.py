@@ -1,0 +1,587 @@
+"""Automation of the desk: business rules, automatic assignment, improvement flags, stale tickets
+and automatic closure. Called inside the services' transactions or by the periodic jobs; every
+automatic change is audited with the rule that made it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, DateTimeField, F, Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kaizen.accounts.models import Person, Team
+from kaizen.core import audit, events
+from kaizen.core.services import ActionNotAllowed
+
+from . import policies
+from .choices import (
+    ACTIVE_CATEGORIES,
+    AssignmentMode,
+    Channel,
+    Kind,
+    ReviewStatus,
+    RuleTrigger,
+    StaleAction,
+    StaleMeasure,
+    StateCategory,
+    TimeUnit,
+    Visibility,
+)
+from .events import MajorIncidentDeclared, RuleNotification, TicketAssigned
+from .models import (
+    BusinessRule,
+    Category,
+    ReviewCriterion,
+    StaleMark,
+    StaleRule,
+    TeamAssignment,
+    Ticket,
+    WorkflowTransition,
+)
+
+# -- business rules ----------------------------------------------------------------------------
+
+
+def facts(ticket: Ticket) -> dict[str, Any]:
+    """Return the values rule conditions test, by field name (related records by id)."""
+    return {
+        "kind": ticket.kind,
+        "title": ticket.title,
+        "description": ticket.description,
+        "organisation": ticket.organisation_id,
+        "requester": ticket.requester_id,
+        "service": ticket.service_id,
+        "category": ticket.category_id,
+        "channel": ticket.channel,
+        "state": ticket.state.code if ticket.state_id else "",
+        "priority": ticket.priority,
+        "impact": ticket.impact,
+        "urgency": ticket.urgency,
+        "team": ticket.team_id,
+        "assignee": ticket.assignee_id,
+        "tags": list(ticket.tags.values_list("name", flat=True)),
+        "major": ticket.major,
+        "ci_types": sorted({str(c) for c in ticket.cis.values_list("ci_type__code", flat=True)}),
+    }
+
+
+def _rules(ticket: Ticket, trigger: str) -> QuerySet[BusinessRule]:
+    return BusinessRule.objects.filter(
+        Q(kind="") | Q(kind=ticket.kind), is_active=True, trigger__in=[trigger, RuleTrigger.BOTH]
+    ).order_by("order", "name")
+
+
+def _note(
+    ticket: Ticket, text: str, label: str, *, visibility: str = Visibility.INTERNAL, timeline: bool = False
+) -> None:
+    from . import services
+
+    services._comment(
+        ticket,
+        actor=None,
+        body=text,
+        visibility=visibility,
+        channel=Channel.PORTAL,
+        is_timeline=timeline,
+        label=label,
+    )
+
+
+def _apply(ticket: Ticket, rule_name: str, action: str, value: Any) -> str:
+    """Apply one rule action to ``ticket`` (not saved); return why it was skipped, or ''."""
+    from . import services
+
+    if action == "set_team":
+        team = Team.objects.filter(pk=value).first()
+        if team is None:
+            return _("the team no longer exists")
+        if ticket.team_id != team.pk:
+            ticket.team = team
+            if ticket.assignee_id and not team.members.filter(pk=ticket.assignee_id).exists():
+                ticket.assignee = None
+    elif action == "set_assignee":
+        person = Person.objects.filter(pk=value, is_active=True).first()
+        if person is None:
+            return _("the person no longer exists")
+        ticket.assignee = person
+    elif action == "set_category":
+        category = Category.objects.filter(pk=value).first()
+        if category is None or category.kind not in ("", ticket.kind):
+            return _("the category does not fit")
+        ticket.category = category
+    elif action == "set_priority":
+        ticket.priority = value
+        ticket.priority_reason = (_("Rule: %(name)s") % {"name": rule_name})[:500]
+    elif action in ("set_urgency", "set_impact"):
+        setattr(ticket, action.removeprefix("set_"), value)
+        if not ticket.priority_reason:
+            ticket.priority = policies.priority_for(ticket.impact, ticket.urgency, services._matrix())
+    elif action == "add_tags":
+        ticket.tags.add(*services._tags([*ticket.tags.values_list("name", flat=True), *value]))
+    elif action == "notify":
+        events.emit(
+            RuleNotification(
+                ticket_id=ticket.pk,
+                number=ticket.number,
+                rule=rule_name,
+                emails=list(value.get("emails", [])),
+                team_id=value.get("team"),
+                message=str(value.get("message", ""))[:2000],
+            )
+        )
+    elif action == "escalate":
+        team = Team.objects.filter(pk=value["team"]).first()
+        if team is None:
+            return _("the team no longer exists")
+        ticket.team, ticket.assignee = team, None
+        note = str(value.get("note") or "").strip()
+        _note(
+            ticket,
+            _("Escalated to %(team)s by the rule %(rule)s. %(note)s")
+            % {"team": team, "rule": rule_name, "note": note},
+            rule_name,
+        )
+        events.emit(
+            RuleNotification(
+                ticket_id=ticket.pk, number=ticket.number, rule=rule_name, team_id=team.pk, message=note
+            )
+        )
+    elif action == "declare_major":
+        if ticket.kind != Kind.INCIDENT or ticket.major:
+            return _("not an incident, or already major")
+        ticket.major, ticket.major_since = True, timezone.now()
+        _note(
+            ticket,
+            _("Major incident declared by the rule %(rule)s.") % {"rule": rule_name},
+            rule_name,
+            timeline=True,
+        )
+        events.emit(MajorIncidentDeclared(ticket_id=ticket.pk, number=ticket.number, reason=rule_name))
+    return ""
+
+
+def run_rules(ticket: Ticket, *, trigger: str) -> list[tuple[BusinessRule, dict[str, Any], list[str]]]:
+    """Apply the matching rules in order; return (rule, changes, skipped actions) for each that fired.
+
+    The ticket is changed in memory (tags directly); the caller saves once and audits each rule.
+    """
+    from . import services
+
+    fired = []
+    for rule in _rules(ticket, trigger):
+        if not policies.matches(rule.conditions, facts(ticket), match_all=rule.match_all):
+            continue
+        before = services.snapshot(ticket)
+        skipped = []
+        for item in rule.actions:
+            why = _apply(ticket, rule.name, item.get("action", ""), item.get("value"))
+            if why:
+                skipped.append(f"{item.get('action')}: {why}")
+        fired.append((rule, audit.diff(before, services.snapshot(ticket)), skipped))
+        if rule.stop:
+            break
+    return fired
+
+
+# -- automatic assignment ----------------------------------------------------------------------
+
+
+def pick_assignee(team: Team, organisation_id: int) -> Person | None:
+    """Choose a member of ``team`` by its assignment mode (locks the team's row while choosing).
+
+    Only members who may work tickets of the organisation (agents, managers, administrators
+    there) are chosen: a CAB member or change manager in the team is never given tickets.
+    """
+    from .services import is_worker
+
+    config = TeamAssignment.objects.select_for_update().filter(team=team).first()
+    if config is None or config.mode == AssignmentMode.NONE:
+        return None
+    members = [
+        m
+        for m in team.members.filter(is_active=True, user__isnull=False, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+        if m.user is not None and is_worker(m.user, organisation_id)
+    ]
+    if not members:
+        return None
+    ids = [m.pk for m in members]
+    start = (ids.index(config.last_assigned_id) + 1) % len(ids) if config.last_assigned_id in ids else 0
+    rotation = members[start:] + members[:start]
+    if config.mode == AssignmentMode.LEAST_LOADED:
+        load = dict(
+            Ticket.objects.filter(assignee_id__in=ids, state_category__in=ACTIVE_CATEGORIES)
+            .values("assignee_id")
+            .annotate(n=Count("id"))
+            .values_list("assignee_id", "n")
+        )
+        chosen = min(rotation, key=lambda m: load.get(m.pk, 0))
+    else:
+        chosen = rotation[0]
+    TeamAssignment.objects.filter(pk=config.pk).update(last_assigned=chosen)
+    return chosen
+
+
+def after_write(
+    ticket: Ticket, *, trigger: str, actor: Any, assignee_before: int | None, team_before: int | None
+) -> None:
+    """Run rules, automatic assignment and the automatic "assign" action after a create or update."""
+    from . import services
+
+    fired = run_rules(ticket, trigger=trigger)
+    before = services.snapshot(ticket)
+    assigned_by = ""
+    if ticket.team is not None and not ticket.assignee_id and ticket.is_active:
+        person = pick_assignee(ticket.team, ticket.organisation_id)
+        if person is not None:
+            ticket.assignee = person
+            assigned_by = TeamAssignment.objects.get(team=ticket.team).mode
+    auto_delta = audit.diff(before, services.snapshot(ticket))
+    changed = any(delta for _, delta, _ in fired) or bool(auto_delta)
+    if changed:
+        services._save(ticket)
+        for rule, delta, skipped in fired:
+            audit.record(
+                ticket,
+                action="rule",
+                changes=delta,
+                meta={
+                    "rule": rule.name,
+                    "rule_id": rule.pk,
+                    "version": ticket.version,
+                    **({"skipped": skipped} if skipped else {}),
+                },
+            )
+        if auto_delta:
+            audit.record(
+                ticket,
+                action="auto_assign",
+                changes=auto_delta,
+                meta={"mode": assigned_by, "version": ticket.version},
+            )
+    else:
+        for rule, _delta, skipped in fired:  # a rule that only notified still leaves a trace
+            audit.record(
+                ticket,
+                action="rule",
+                changes={},
+                meta={"rule": rule.name, "rule_id": rule.pk, "skipped": skipped},
+            )
+    if ticket.assignee_id and ticket.state_category == StateCategory.NEW:
+        # A workflow without "assign" from this state keeps the ticket where it is.
+        with contextlib.suppress(ActionNotAllowed, ValidationError):
+            services.transition(ticket, "assign", actor=None, params={}, system=True, rule=_("Assigned"))
+    if (ticket.assignee_id, ticket.team_id) != (assignee_before, team_before) and (
+        ticket.assignee_id or ticket.team_id
+    ):
+        events.emit(
+            TicketAssigned(
+                ticket_id=ticket.pk,
+                number=ticket.number,
+                assignee_id=ticket.assignee_id,
+                team_id=ticket.team_id,
+            )
+        )
+
+
+# -- improvement review ------------------------------------------------------------------------
+
+
+def flag_for_review(ticket: Ticket) -> None:
+    """Mark a resolved incident "needs review" when it meets an improvement criterion (seed 003)."""
+    if ticket.review_status == ReviewStatus.DECIDED:
+        return
+    criteria = list(
+        ReviewCriterion.objects.filter(is_active=True).values(
+            "name", "type", "priorities", "causes", "count", "days"
+        )
+    )
+    if not criteria:
+        return
+    now = timezone.now()
+    repeats: dict[tuple[str, int], int] = {}
+    ci_ids = list(ticket.cis.values_list("pk", flat=True))
+    for c in criteria:
+        days = int(c["days"])
+        since = now - dt.timedelta(days=days)
+        key = (c["type"], days)
+        if key in repeats:
+            continue
+        base = Ticket.objects.filter(kind=Kind.INCIDENT, created_at__gte=since).exclude(
+            state_category=StateCategory.CANCELLED
+        )
+        if c["type"] == "repeat_ci" and ci_ids:
+            counts = (
+                base.filter(cis__in=ci_ids)
+                .values("cis")
+                .annotate(n=Count("id", distinct=True))
+                .values_list("n", flat=True)
+            )
+            repeats[key] = max(counts, default=0)
+        elif c["type"] == "repeat_service" and ticket.service_id:
+            repeats[key] = base.filter(service_id=ticket.service_id).count()
+    reasons = policies.review_reasons(
+        criteria,
+        priority=ticket.priority,
+        cause_class=ticket.cause_class,
+        sla_breached=ticket.sla_breached,
+        major=ticket.major,
+        repeats=repeats,
+    )
+    if reasons:
+        ticket.review_status, ticket.review_reasons = ReviewStatus.PENDING, reasons
+
+
+def close_if_confirmed(ticket: Ticket) -> bool:
+    """Close a resolved, confirmed ticket when nothing holds it and its policy closes by itself."""
+    from . import services, workflow
+
+    if ticket.state_category != StateCategory.RESOLVED or ticket.confirmed_at is None:
+        return False
+    if ticket.review_status == ReviewStatus.PENDING:
+        return False
+    policy = workflow.closure_policy(ticket)
+    if policy is not None and not policy.auto_close:
+        return False
+    try:
+        services.transition(
+            ticket, "close", actor=None, params={}, system=True, rule=_("Confirmed by the requester")
+        )
+    except (ActionNotAllowed, ValidationError):
+        return False
+    return True
+
+
+# -- stale tickets and automatic closure -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaleHit:
+    """A ticket a stale rule would act on now, with the moment it measures from and why."""
+
+    ticket: Ticket
+    rule: StaleRule
+    basis: dt.datetime
+    due: dt.datetime
+    why: str
+
+
+def _basis_expression(measure: str) -> Any:
+    if measure == StaleMeasure.LAST_REQUESTER_REPLY:
+        return Greatest(
+            Coalesce("last_requester_reply_at", "state_changed_at"),
+            F("state_changed_at"),
+            output_field=DateTimeField(),
+        )
+    if measure == StaleMeasure.STATE_ENTERED:
+        return F("state_changed_at")
+    if measure == StaleMeasure.CREATED:
+        return F("created_at")
+    return F("updated_at")
+
+
+def _calendar_span(after: int, unit: str) -> dt.timedelta:
+    """Return a span no longer than the threshold (to narrow the SQL before the exact check)."""
+    spans: dict[str, dt.timedelta] = {
+        TimeUnit.MINUTES: dt.timedelta(minutes=after),
+        TimeUnit.HOURS: dt.timedelta(hours=after),
+        TimeUnit.DAYS: dt.timedelta(days=after),
+        TimeUnit.BUSINESS_DAYS: dt.timedelta(days=after),
+    }
+    return spans[unit]
+
+
+def _why(rule: StaleRule, basis: dt.datetime, now: dt.datetime) -> str:
+    local = timezone.localtime(basis).strftime("%Y-%m-%d %H:%M")
+    return _("%(measure)s: %(when)s; %(after)s %(unit)s have passed (%(rule)s).") % {
+        "measure": rule.get_measure_display(),
+        "when": local,
+        "after": rule.after,
+        "unit": rule.get_unit_display(),
+        "rule": rule.name,
+    }
+
+
+def stale_hits(
+    *, now: dt.datetime | None = None, tickets: QuerySet[Ticket] | None = None, limit: int = 1000
+) -> list[StaleHit]:
+    """Return the tickets each active stale rule would act on now (the "stale" view and the job)."""
+    now = now or timezone.now()
+    base = tickets if tickets is not None else Ticket.objects.all()
+    hits: list[StaleHit] = []
+    for rule in StaleRule.objects.filter(is_active=True).select_related("team").order_by("order", "name"):
+        qs = base.filter(state_category__in=ACTIVE_CATEGORIES)
+        if rule.kind:
+            qs = qs.filter(kind=rule.kind)
+        if rule.states:
+            qs = qs.filter(state__code__in=rule.states)
+        if rule.unassigned_only:
+            qs = qs.filter(assignee__isnull=True)
+        qs = qs.annotate(stale_basis=_basis_expression(rule.measure)).filter(
+            stale_basis__lte=now - _calendar_span(rule.after, rule.unit)
+        )
+        rows = list(
+            qs.select_related("state", "assignee", "team", "organisation").order_by("stale_basis")[
+                : limit * 2
+            ]
+        )
+        done = set(
+            StaleMark.objects.filter(rule=rule, ticket_id__in=[t.pk for t in rows]).values_list(
+                "ticket_id", "basis"
+            )
+        )
+        for ticket in rows:
+            basis = ticket.stale_basis
+            if (ticket.pk, basis) in done:
+                continue
+            due = policies.deadline(basis, rule.after, rule.unit, timezone.get_current_timezone_name())
+            if due <= now:
+                hits.append(StaleHit(ticket, rule, basis, due, _why(rule, basis, now)))
+        if len(hits) >= limit:
+            break
+    return hits[:limit]
+
+
+def act_on(hit: StaleHit) -> bool:
+    """Apply a stale rule to one ticket (locked, re-checked); return whether it acted."""
+    from . import services
+
+    rule = hit.rule
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update(of=("self",)).select_related("state").get(pk=hit.ticket.pk)
+        fresh = stale_hits(tickets=Ticket.objects.filter(pk=ticket.pk), limit=50)
+        if not any(h.rule.pk == rule.pk for h in fresh):
+            return False
+        StaleMark.objects.create(rule=rule, ticket=ticket, basis=hit.basis)
+        label = rule.name
+        if rule.action == StaleAction.REMIND:
+            _note(ticket, rule.message, label, visibility=Visibility.PUBLIC)
+            events.emit(
+                RuleNotification(
+                    ticket_id=ticket.pk,
+                    number=ticket.number,
+                    rule=label,
+                    message=rule.message,
+                    to_requester=True,
+                )
+            )
+            audit.record(
+                ticket, action="stale_rule", meta={"rule": label, "action": rule.action, "why": hit.why}
+            )
+        elif rule.action == StaleAction.NOTIFY:
+            _note(ticket, hit.why + ("\n\n" + rule.message if rule.message else ""), label)
+            events.emit(
+                RuleNotification(
+                    ticket_id=ticket.pk,
+                    number=ticket.number,
+                    rule=label,
+                    team_id=ticket.team_id,
+                    message=hit.why,
+                )
+            )
+            audit.record(
+                ticket, action="stale_rule", meta={"rule": label, "action": rule.action, "why": hit.why}
+            )
+        elif rule.action == StaleAction.ESCALATE:
+            before = services.snapshot(ticket)
+            ticket.team, ticket.assignee = rule.team, None
+            services._save(ticket)
+            audit.record(
+                ticket,
+                action="stale_rule",
+                changes=audit.diff(before, services.snapshot(ticket)),
+                meta={"rule": label, "action": rule.action, "why": hit.why, "version": ticket.version},
+            )
+            _note(ticket, _("Escalated to %(team)s: %(why)s") % {"team": rule.team, "why": hit.why}, label)
+            events.emit(
+                TicketAssigned(
+                    ticket_id=ticket.pk, number=ticket.number, assignee_id=None, team_id=ticket.team_id
+                )
+            )
+        elif rule.action == StaleAction.TRANSITION:
+            try:
+                services.transition(
+                    ticket,
+                    rule.transition,
+                    actor=None,
+                    params={"comment": rule.message, "visibility": Visibility.PUBLIC},
+                    system=True,
+                    rule=label,
+                )
+            except (ActionNotAllowed, ValidationError) as exc:
+                audit.record(
+                    ticket,
+                    action="stale_rule",
+                    meta={"rule": label, "action": rule.action, "failed": str(exc)[:500]},
+                )
+    return True
+
+
+def run_stale_rules(*, now: dt.datetime | None = None) -> int:
+    """Act on every stale ticket (the periodic job); return how many actions were taken."""
+    count = 0
+    for hit in stale_hits(now=now):
+        if act_on(hit):
+            count += 1
+    return count
+
+
+def auto_close(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Close resolved tickets whose confirmation period passed without an answer (policy permitting)."""
+    from . import services, workflow
+
+    now = now or timezone.now()
+    count = 0
+    candidates = (
+        Ticket.objects.filter(
+            state_category=StateCategory.RESOLVED, resolved_at__lte=now - dt.timedelta(days=1)
+        )
+        .exclude(review_status=ReviewStatus.PENDING)
+        .order_by("resolved_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in list(candidates):
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update(of=("self",)).select_related("state").get(pk=pk)
+            policy = workflow.closure_policy(ticket)
+            if ticket.state_category != StateCategory.RESOLVED or ticket.resolved_at is None:
+                continue
+            if policy is None or not policy.auto_close:
+                continue
+            due = policies.add_business_days(
+                ticket.resolved_at, policy.confirm_days, timezone.get_current_timezone_name()
+            )
+            if due > now:
+                continue
+            if not WorkflowTransition.objects.filter(
+                kind=ticket.kind, code="close", sources=ticket.state_id
+            ).exists():
+                continue
+            try:
+                services.transition(
+                    ticket,
+                    "close",
+                    actor=None,
+                    params={
+                        "comment": _(
+                            "Closed automatically: no answer within %(n)s business days of the resolution."
+                        )
+                        % {"n": policy.confirm_days},
+                        "visibility": Visibility.PUBLIC,
+                    },
+                    system=True,
+                    rule=_("Automatic closure"),
+                )
+                count += 1
+            except (ActionNotAllowed, ValidationError):
+                continue
+    return count

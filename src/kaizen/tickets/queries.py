@@ -1,0 +1,67 @@
+"""Reads of the desk used by views and the API: queues, a ticket's page data, counts.
+
+Every query starts from ``Ticket.objects.visible_to(user)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from . import automation, workflow
+from .choices import ACTIVE_CATEGORIES, ReviewStatus
+from .models import Ticket
+
+QUEUES = {
+    "mine": _("Mine"),
+    "teams": _("My teams"),
+    "unassigned": _("Unassigned"),
+    "major": _("Major incidents"),
+    "review": _("Needs review"),
+    "stale": _("Stale"),
+    "active": _("All open"),
+    "all": _("All tickets"),
+}
+"""Queue names of the agent UI and the API (``?queue=``), in display order."""
+
+LIST_RELATED = ("state", "organisation", "requester", "assignee", "team", "service", "category")
+
+
+def tickets(user: Any) -> QuerySet[Ticket]:
+    """Return the tickets ``user`` may see, with what a list row shows."""
+    return Ticket.objects.visible_to(user).select_related(*LIST_RELATED)
+
+
+def queue(user: Any, name: str) -> QuerySet[Ticket]:
+    """Return one queue of the agent UI (unknown names give every open ticket)."""
+    qs = tickets(user)
+    person = workflow.person_of(user)
+    active = qs.filter(state_category__in=ACTIVE_CATEGORIES)
+    if name == "mine":
+        return active.filter(assignee=person) if person else qs.none()
+    if name == "teams":
+        return active.filter(team__members=person).distinct() if person else qs.none()
+    if name == "unassigned":
+        return active.filter(assignee__isnull=True)
+    if name == "major":
+        return active.filter(major=True)
+    if name == "review":
+        return qs.filter(review_status=ReviewStatus.PENDING)
+    if name == "stale":
+        ids = [hit.ticket.pk for hit in automation.stale_hits(tickets=qs, limit=500)]
+        return qs.filter(pk__in=ids)
+    if name == "all":
+        return qs
+    return active
+
+
+def queue_counts(user: Any) -> dict[str, int]:
+    """Return how many tickets each queue holds (the stale count comes from the rules)."""
+    counts = {}
+    for name in QUEUES:
+        if name in ("all", "stale"):
+            continue
+        counts[name] = queue(user, name).order_by().count()
+    return counts

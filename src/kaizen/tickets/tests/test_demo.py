@@ -1,0 +1,110 @@
+"""The demo desk: two months of believable tickets, written through the services, loaded once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from kaizen.core import audit, defaults, demo
+from kaizen.core.models import AuditEntry
+from kaizen.tickets import automation
+from kaizen.tickets.choices import CauseClass, Channel, Kind, ReviewOutcome, ReviewStatus, StateCategory
+from kaizen.tickets.models import (
+    BusinessRule,
+    Comment,
+    ReviewDecision,
+    TeamAssignment,
+    Ticket,
+    TicketLink,
+    TicketTemplate,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts(qs, field):
+    return dict(qs.values_list(field).annotate(n=Count("id")))
+
+
+def test_demo_desk_is_believable_consistent_and_loaded_once():
+    started = timezone.now()
+    defaults.load_all()
+    demo.load_all(password="kaizen-demo")
+
+    tickets = Ticket.objects.all()
+    kinds = _counts(tickets, "kind")
+    assert 250 <= sum(kinds.values()) <= 350
+    assert 180 <= kinds[Kind.INCIDENT] <= 280
+    assert 30 <= kinds[Kind.REQUEST] <= 80
+    assert 5 <= kinds[Kind.PROBLEM] <= 15
+    categories = _counts(tickets, "state_category")
+    assert set(categories) == set(StateCategory.values)
+    assert categories[StateCategory.CLOSED] > sum(categories.values()) / 2  # mostly history
+
+    states = {
+        kind: set(tickets.filter(kind=kind).values_list("state__code", flat=True)) for kind in Kind.values
+    }
+    assert {
+        "new", "assigned", "in_progress", "pending_customer", "pending_supplier", "pending_change",
+        "resolved", "closed", "cancelled",
+    } <= states[Kind.INCIDENT]  # fmt: skip
+    assert {"waiting_for_approval", "approved", "rejected", "in_progress", "closed"} <= states[Kind.REQUEST]
+    assert {"new", "investigating", "known_error", "resolved", "closed", "cancelled"} <= states[Kind.PROBLEM]
+
+    incidents = tickets.filter(kind=Kind.INCIDENT)
+    priorities = _counts(incidents, "priority")
+    assert set(priorities) == {1, 2, 3, 4}
+    assert priorities[3] + priorities[4] >= 0.8 * kinds[Kind.INCIDENT]
+    done = incidents.filter(state_category__in=[StateCategory.RESOLVED, StateCategory.CLOSED])
+    assert set(done.values_list("cause_class", flat=True)) == set(CauseClass.values)
+    assert tickets.filter(state_category=StateCategory.RESOLVED, confirmed_at__isnull=False).exists()
+    with_cis = incidents.filter(cis__isnull=False).distinct()
+    assert with_cis.count() > 0.3 * kinds[Kind.INCIDENT]
+    assert not with_cis.filter(impact_suggested=None).exists()  # impact comes from what the CIs reach
+    assert incidents.exclude(impact_reason="").exists()  # the desk overrode the CMDB's suggestion
+    assert {Channel.PORTAL, Channel.PHONE, Channel.EMAIL, Channel.MONITORING} <= set(
+        tickets.values_list("channel", flat=True)
+    )
+    assert tickets.filter(
+        requester__user__username__in=["sakura", "minato", "aoba"], channel=Channel.PORTAL
+    ).exists()
+    assert tickets.filter(kind=Kind.REQUEST, catalog_item__isnull=False, approvals__state="rejected").exists()
+    assert (
+        tickets.filter(kind=Kind.REQUEST, tasks__state="done").filter(tasks__state="open").exists()
+    )  # partly done
+
+    majors = incidents.filter(major=True)
+    assert majors.count() >= 2
+    assert all(Comment.objects.filter(ticket=m, is_timeline=True).count() >= 3 for m in majors)
+    assert incidents.filter(review_status=ReviewStatus.PENDING).exists()
+    assert set(ReviewDecision.objects.values_list("outcome", flat=True)) == set(ReviewOutcome.values)
+    assert {"duplicates", "caused_by", "part_of"} <= set(TicketLink.objects.values_list("kind", flat=True))
+    assert tickets.filter(watchers__isnull=False).exists()
+    visibilities = _counts(Comment.objects.all(), "visibility")
+    assert visibilities["public"] > 300 and visibilities["internal"] > 50
+    assert TicketTemplate.objects.count() >= 5 and BusinessRule.objects.count() >= 4
+    assert set(TeamAssignment.objects.values_list("mode", flat=True)) == {"round_robin", "least_loaded"}
+
+    hits = automation.stale_hits()
+    assert {h.rule.measure for h in hits} >= {
+        "last_requester_reply",
+        "created",
+    }  # waiting customers, unassigned
+
+    # The stories were written with the clock moved back: two months of history, nothing "now".
+    oldest = tickets.order_by("created_at").first().created_at
+    assert started - dt.timedelta(days=62) < oldest < started - dt.timedelta(days=55)
+    assert not tickets.filter(updated_at__gte=started).exists()
+    assert not Comment.objects.filter(created_at__gte=started).exists()
+    assert not AuditEntry.objects.filter(record_type="tickets.ticket", at__gte=started).exists()
+    for ticket in tickets.filter(state_category=StateCategory.CLOSED)[:50]:
+        assert ticket.created_at <= ticket.closed_at
+        assert ticket.resolved_at is None or ticket.created_at <= ticket.resolved_at <= ticket.closed_at
+
+    before = (tickets.count(), Comment.objects.count(), AuditEntry.objects.count())
+    demo.load_all(password="kaizen-demo")
+    assert (Ticket.objects.count(), Comment.objects.count(), AuditEntry.objects.count()) == before
+    assert audit.verify().ok

@@ -1,0 +1,1 @@
+"""Outbound webhooks: domain events POSTed, signed, to administrator-configured endpoints."""
