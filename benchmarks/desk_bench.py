@@ -475,6 +475,10 @@ def generate_kaizen(url: str, shape: Shape, internal_org: int) -> dict[str, Any]
                SELECT 'tickets.' || kind, count(*) FROM tickets_ticket GROUP BY kind
                ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"""
         )
+        # Ticket numbers come from PostgreSQL sequences (kaizen.core.sequences.next_free_number).
+        cur.execute(
+            """SELECT setval('kaizen_seq_tickets_' || kind, count(*)) FROM tickets_ticket GROUP BY kind"""
+        )
     return {"seconds": time.monotonic() - started, "tickets": inserted}
 
 

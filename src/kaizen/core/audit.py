@@ -10,6 +10,7 @@ appends; :func:`verify` walks the chain and names the first row that does not ma
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import decimal
 import hashlib
@@ -30,6 +31,11 @@ GENESIS = "0" * 64
 Changes = Mapping[str, Sequence[Any]]
 
 _purge = threading.local()
+Prepared = dict[str, Any]
+"""An audit row's fields, except its place in the chain (sequence, time, hashes)."""
+_batch: contextvars.ContextVar[list[Prepared] | None] = contextvars.ContextVar(
+    "kaizen_audit_batch", default=None
+)
 
 
 def purge_allowed_flag() -> int:
@@ -146,35 +152,72 @@ def _lock_head() -> AuditHead:
     return head
 
 
+@contextlib.contextmanager
+def batched() -> Iterator[None]:
+    """Collect the audit rows written inside the block and append them together at its end.
+
+    Appending locks the chain head until the transaction commits, which serialises every writer;
+    a service that writes several rows (a ticket, its rules, its assignment) wraps its work in
+    this block so that the head is locked only for the last moments of the transaction. Each
+    row's content (actor, record, changes) is taken when it is recorded; only its place in the
+    chain is given at the end. Nested blocks join the outermost one; nothing is appended when
+    the block raises.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    rows: list[Prepared] = []
+    token = _batch.set(rows)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    _append(rows)
+
+
+def _prepare(item: Change) -> Prepared:
+    actor_id, actor_label, channel = _actor()
+    return {
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "channel": channel,
+        "action": item.action[:60],
+        "record_type": _record_type(item.obj),
+        "record_id": str(item.obj.pk),
+        "record_label": str(item.obj)[:300],
+        "organisation_id": _org_id(item.obj),
+        "changes": jsonable(dict(item.changes)),
+        "meta": jsonable(dict(item.meta or {})),
+    }
+
+
 def record_bulk(items: Iterable[Change]) -> list[AuditEntry]:
-    """Append one chained audit row per item, in one statement, inside the current transaction."""
-    items = list(items)
-    if not items:
+    """Append one chained audit row per item, in one statement, inside the current transaction.
+
+    Inside :func:`batched` the rows are appended when the block ends (and nothing is returned).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record must run inside the writing transaction")
+    rows = [_prepare(item) for item in items]
+    pending = _batch.get()
+    if pending is not None:
+        pending.extend(rows)
+        return []
+    return _append(rows)
+
+
+def _append(rows: list[Prepared]) -> list[AuditEntry]:
+    if not rows:
         return []
     if not connection.in_atomic_block:
         raise RuntimeError("audit.record must run inside the writing transaction")
-    actor_id, actor_label, channel = _actor()
     now = timezone.now()
     head = _lock_head()
     entries = []
     prev, seq = head.hash, head.seq
-    for item in items:
+    for row in rows:
         seq += 1
-        entry = AuditEntry(
-            seq=seq,
-            at=now,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            channel=channel,
-            action=item.action[:60],
-            record_type=_record_type(item.obj),
-            record_id=str(item.obj.pk),
-            record_label=str(item.obj)[:300],
-            organisation_id=_org_id(item.obj),
-            changes=jsonable(dict(item.changes)),
-            meta=jsonable(dict(item.meta or {})),
-            prev_hash=prev,
-        )
+        entry = AuditEntry(seq=seq, at=now, prev_hash=prev, **row)
         entry.hash = chain_hash(entry)
         prev = entry.hash
         entries.append(entry)
@@ -186,9 +229,13 @@ def record_bulk(items: Iterable[Change]) -> list[AuditEntry]:
 
 def record(
     obj: models.Model, *, action: str, changes: Changes | None = None, meta: Mapping[str, Any] | None = None
-) -> AuditEntry:
-    """Append one audit row for ``action`` on ``obj`` (changes: field -> [old, new])."""
-    return record_bulk([Change(obj=obj, action=action, changes=changes or {}, meta=meta)])[0]
+) -> AuditEntry | None:
+    """Append one audit row for ``action`` on ``obj`` (changes: field -> [old, new]).
+
+    Returns the row, or None inside :func:`batched` (the row is appended at the block's end).
+    """
+    rows = record_bulk([Change(obj=obj, action=action, changes=changes or {}, meta=meta)])
+    return rows[0] if rows else None
 
 
 def history(obj: models.Model) -> models.QuerySet[AuditEntry]:

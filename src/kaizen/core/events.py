@@ -10,9 +10,11 @@ webhooks) must tolerate a repeat after a crash between the effect and the bookke
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -58,13 +60,50 @@ def handlers_for(topic: str) -> list[tuple[str, Handler]]:
     return [*_handlers.get(topic, []), *(h for h in _handlers.get("*", []) if topic != "*")]
 
 
+_batch: contextvars.ContextVar[list[OutboxMessage] | None] = contextvars.ContextVar(
+    "kaizen_outbox_batch", default=None
+)
+
+
+@contextlib.contextmanager
+def batched() -> Iterator[None]:
+    """Write the events emitted inside the block to the outbox in one statement at its end.
+
+    For services that emit several events in one transaction (a ticket created, assigned and
+    moved); nothing is written when the block raises. Nested blocks join the outermost one.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    messages: list[OutboxMessage] = []
+    token = _batch.set(messages)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if messages:
+        for message in OutboxMessage.objects.bulk_create(messages):
+            _after_commit(message.pk)
+
+
 def emit(event: DomainEvent) -> OutboxMessage:
-    """Store ``event`` in the outbox and queue its delivery for after commit."""
+    """Store ``event`` in the outbox and queue its delivery for after commit.
+
+    Inside :func:`batched` the message is written when the block ends (it has no id before).
+    """
     if not event.topic:
         raise ValueError(f"{type(event).__name__} has no topic")
-    message = OutboxMessage.objects.create(topic=event.topic, payload=jsonable(dataclasses.asdict(event)))
-    message_id = message.pk
+    message = OutboxMessage(topic=event.topic, payload=jsonable(dataclasses.asdict(event)))
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(message)
+        return message
+    message.save(force_insert=True)
+    _after_commit(message.pk)
+    return message
 
+
+def _after_commit(message_id: int) -> None:
     def _enqueue() -> None:
         from kaizen.core.tasks import deliver_outbox_message
 
@@ -74,7 +113,6 @@ def emit(event: DomainEvent) -> OutboxMessage:
             log.warning("could not queue outbox message %s; the sweep will retry", message_id, exc_info=True)
 
     transaction.on_commit(_enqueue)
-    return message
 
 
 def deliver(message_id: int) -> bool:

@@ -1,8 +1,22 @@
-"""Human-readable record numbers, gap-free per name within committed transactions."""
+"""Human-readable record numbers: gap-free counters, and fast counters that never lock.
+
+Two kinds:
+
+* :func:`next_values` / :func:`next_number`: gap-free per name within committed transactions. The
+  counter row is locked until the transaction ends, so writers of the same name wait for each
+  other. Right for low-volume records (CIs, improvements).
+* :func:`next_free_number`: never reused and unique under concurrency, but a rolled-back
+  transaction leaves a gap, like the ticket numbers of every service desk tool. On PostgreSQL it
+  is a database ``SEQUENCE`` (no row lock: ticket creation does not serialise on its number); on
+  SQLite, where writes are serialised anyway, it is the counter table.
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+import re
+
+from django.db import connection, transaction
+from django.db.utils import ProgrammingError
 
 from kaizen.core.models import Sequence
 
@@ -27,3 +41,41 @@ def next_values(name: str, count: int = 1) -> list[int]:
 def next_number(name: str, prefix: str, width: int = 6) -> str:
     """Return the next formatted number, e.g. ``CI-000123``."""
     return f"{prefix}-{next_values(name)[0]:0{width}d}"
+
+
+def database_sequence(name: str) -> str:
+    """Return the PostgreSQL sequence behind the fast counter ``name`` (``kaizen_seq_<name>``)."""
+    return "kaizen_seq_" + re.sub(r"[^a-z0-9_]", "_", name.lower())[:40]
+
+
+def ensure_database_sequence(name: str) -> None:
+    """Create the PostgreSQL sequence of ``name`` if missing, continuing after the counter table."""
+    if connection.vendor != "postgresql":
+        return
+    floor = Sequence.objects.filter(name=name).values_list("value", flat=True).first() or 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE SEQUENCE IF NOT EXISTS {database_sequence(name)} MINVALUE 1 START {floor + 1}"
+        )
+
+
+def next_free_value(name: str) -> int:
+    """Return the next value of the fast counter ``name`` (see the module docstring)."""
+    if connection.vendor != "postgresql":
+        return next_values(name)[0]
+    sequence = database_sequence(name)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            return int(cursor.fetchone()[0])
+    except ProgrammingError:  # a counter used for the first time: create it, once
+        with transaction.atomic():
+            ensure_database_sequence(name)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            return int(cursor.fetchone()[0])
+
+
+def next_free_number(name: str, prefix: str, width: int = 6) -> str:
+    """Return the next formatted number of a fast counter, e.g. ``INC-000123``."""
+    return f"{prefix}-{next_free_value(name):0{width}d}"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaizen.accounts.models import Person, Team
+from kaizen.cmdb.models import ConfigurationItem
 from kaizen.core import audit, events
 from kaizen.core.services import ActionNotAllowed
 
@@ -52,6 +53,8 @@ from .models import (
 
 def facts(ticket: Ticket) -> dict[str, Any]:
     """Return the values rule conditions test, by field name (related records by id)."""
+    from . import services
+
     return {
         "kind": ticket.kind,
         "title": ticket.title,
@@ -67,10 +70,49 @@ def facts(ticket: Ticket) -> dict[str, Any]:
         "urgency": ticket.urgency,
         "team": ticket.team_id,
         "assignee": ticket.assignee_id,
-        "tags": list(ticket.tags.values_list("name", flat=True)),
+        "tags": services._m2m_state(ticket)["tags"],
         "major": ticket.major,
-        "ci_types": sorted({str(c) for c in ticket.cis.values_list("ci_type__code", flat=True)}),
+        "ci_types": _LazyCITypes(ticket),
     }
+
+
+class _LazyCITypes(list):  # type: ignore[type-arg]
+    """The CI type codes of the affected CIs, read only when a rule condition asks for them."""
+
+    def __init__(self, ticket: Ticket) -> None:
+        super().__init__()
+        self._ticket: Ticket | None = ticket
+
+    def _load(self) -> None:
+        if self._ticket is not None:
+            from . import services
+
+            ids = services._m2m_state(self._ticket)["cis"]
+            codes = (
+                ConfigurationItem.objects.filter(pk__in=ids).values_list("ci_type__code", flat=True)
+                if ids
+                else []
+            )
+            self.extend(sorted({str(c) for c in codes}))
+            self._ticket = None
+
+    def __iter__(self) -> Any:
+        self._load()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._load()
+        return super().__len__()
+
+    def __contains__(self, item: object) -> bool:
+        self._load()
+        return super().__contains__(item)
+
+    def __eq__(self, other: object) -> bool:
+        self._load()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _rules(ticket: Ticket, trigger: str) -> QuerySet[BusinessRule]:
@@ -125,7 +167,8 @@ def _apply(ticket: Ticket, rule_name: str, action: str, value: Any) -> str:
         if not ticket.priority_reason:
             ticket.priority = policies.priority_for(ticket.impact, ticket.urgency, services._matrix())
     elif action == "add_tags":
-        ticket.tags.add(*services._tags([*ticket.tags.values_list("name", flat=True), *value]))
+        current = services._m2m_state(ticket)["tags"]
+        services.set_related(ticket, tags=services._tags([*current, *value]))
     elif action == "notify":
         events.emit(
             RuleNotification(
@@ -176,9 +219,12 @@ def run_rules(ticket: Ticket, *, trigger: str) -> list[tuple[BusinessRule, dict[
     from . import services
 
     fired = []
+    known = None
     for rule in _rules(ticket, trigger):
-        if not policies.matches(rule.conditions, facts(ticket), match_all=rule.match_all):
+        known = known or facts(ticket)
+        if not policies.matches(rule.conditions, known, match_all=rule.match_all):
             continue
+        known = None  # the rule may change what later rules test
         before = services.snapshot(ticket)
         skipped = []
         for item in rule.actions:
@@ -194,26 +240,48 @@ def run_rules(ticket: Ticket, *, trigger: str) -> list[tuple[BusinessRule, dict[
 # -- automatic assignment ----------------------------------------------------------------------
 
 
-def pick_assignee(team: Team, organisation_id: int) -> Person | None:
+def _workers(people: list[Person], organisation_id: int) -> list[Person]:
+    """Return the people whose login works tickets of the organisation (one query for all)."""
+    from kaizen.accounts.models import Membership, Organisation
+
+    from .models.ticket import WORKERS
+
+    rows = Membership.objects.filter(user_id__in=[p.user_id for p in people], role__in=WORKERS).values_list(
+        "user_id", "organisation_id"
+    )
+    covered: set[int] = set()
+    children = None
+    for user_id, org in rows:
+        if org is None or org == organisation_id:
+            covered.add(user_id)
+            continue
+        children = children if children is not None else Organisation.children_map()
+        if organisation_id in Organisation.descendants(org, children):
+            covered.add(user_id)
+    superusers = {p.user_id for p in people if p.user is not None and p.user.is_superuser}
+    return [p for p in people if p.user_id in covered or p.user_id in superusers]
+
+
+def pick_assignee(team: Team, organisation_id: int) -> tuple[Person | None, str]:
     """Choose a member of ``team`` by its assignment mode (locks the team's row while choosing).
 
     Only members who may work tickets of the organisation (agents, managers, administrators
     there) are chosen: a CAB member or change manager in the team is never given tickets.
+    Returns the person (or None) and the mode used.
     """
-    from .services import is_worker
-
     config = TeamAssignment.objects.select_for_update().filter(team=team).first()
     if config is None or config.mode == AssignmentMode.NONE:
-        return None
-    members = [
-        m
-        for m in team.members.filter(is_active=True, user__isnull=False, user__is_active=True)
-        .select_related("user")
-        .order_by("pk")
-        if m.user is not None and is_worker(m.user, organisation_id)
-    ]
+        return None, ""
+    members = _workers(
+        list(
+            team.members.filter(is_active=True, user__isnull=False, user__is_active=True)
+            .select_related("user")
+            .order_by("pk")
+        ),
+        organisation_id,
+    )
     if not members:
-        return None
+        return None, config.mode
     ids = [m.pk for m in members]
     start = (ids.index(config.last_assigned_id) + 1) % len(ids) if config.last_assigned_id in ids else 0
     rotation = members[start:] + members[:start]
@@ -228,7 +296,7 @@ def pick_assignee(team: Team, organisation_id: int) -> Person | None:
     else:
         chosen = rotation[0]
     TeamAssignment.objects.filter(pk=config.pk).update(last_assigned=chosen)
-    return chosen
+    return chosen, config.mode
 
 
 def after_write(
@@ -241,13 +309,18 @@ def after_write(
     before = services.snapshot(ticket)
     assigned_by = ""
     if ticket.team is not None and not ticket.assignee_id and ticket.is_active:
-        person = pick_assignee(ticket.team, ticket.organisation_id)
+        person, mode = pick_assignee(ticket.team, ticket.organisation_id)
         if person is not None:
             ticket.assignee = person
-            assigned_by = TeamAssignment.objects.get(team=ticket.team).mode
+            assigned_by = mode
     auto_delta = audit.diff(before, services.snapshot(ticket))
     changed = any(delta for _, delta, _ in fired) or bool(auto_delta)
-    if changed:
+    moved = None
+    if ticket.assignee_id and ticket.state_category == StateCategory.NEW:
+        # Saved together with the rules' changes; a workflow without "assign" keeps the state.
+        with contextlib.suppress(ActionNotAllowed, ValidationError):
+            moved = services.move(ticket, "assign", actor=None, params={}, system=True, rule=_("Assigned"))
+    if changed or moved is not None:
         services._save(ticket)
         for rule, delta, skipped in fired:
             audit.record(
@@ -276,10 +349,8 @@ def after_write(
                 changes={},
                 meta={"rule": rule.name, "rule_id": rule.pk, "skipped": skipped},
             )
-    if ticket.assignee_id and ticket.state_category == StateCategory.NEW:
-        # A workflow without "assign" from this state keeps the ticket where it is.
-        with contextlib.suppress(ActionNotAllowed, ValidationError):
-            services.transition(ticket, "assign", actor=None, params={}, system=True, rule=_("Assigned"))
+    if moved is not None:
+        services.finish(ticket, moved)
     if (ticket.assignee_id, ticket.team_id) != (assignee_before, team_before) and (
         ticket.assignee_id or ticket.team_id
     ):

@@ -48,7 +48,14 @@ class TicketFilter(django_filters.FilterSet):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
     )
     team = VisibleChoiceFilter(label=_("Team"), model=Team)
-    assignee = VisibleChoiceFilter(label=_("Assignee"), model=Person)
+    assignee = django_filters.ModelChoiceFilter(
+        label=_("Assignee"),
+        queryset=lambda request: (
+            Person.objects.visible_to(getattr(request, "user", None))
+            .filter(teams__isnull=False, user__isnull=False)
+            .distinct()
+        ),
+    )
     requester = VisibleChoiceFilter(label=_("Requester"), model=Person)
     organisation = VisibleChoiceFilter(label=_("Organisation"), model=Organisation)
     service = VisibleChoiceFilter(label=_("Service"), model=Service)

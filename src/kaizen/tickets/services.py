@@ -8,7 +8,8 @@ automatic actions are audited as their own rows with the rule's name.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -76,6 +77,17 @@ MAX_CIS = 50
 MAX_TAGS = 20
 PUBLIC_ACTIONS = frozenset({"pend_customer", "resolve", "cancel", "reopen", "close"})
 """Actions whose explanation is written to the requester by default."""
+
+
+@contextlib.contextmanager
+def writing() -> Iterator[None]:
+    """One transaction whose audit rows and outbox events are written together at its end.
+
+    Both the audit chain head and, on SQLite, the database are locked from the first such
+    write until commit; writing them last keeps every ticket write short for the others.
+    """
+    with transaction.atomic(), audit.batched(), events.batched():
+        yield
 
 
 INTAKE: dict[str, Any] = {}
@@ -213,12 +225,35 @@ def _people(actor: Any, values: Iterable[Any]) -> list[Person]:
     return found
 
 
+M2M_CACHE = "_kaizen_m2m"
+
+
 def _m2m_state(ticket: Ticket) -> dict[str, list[Any]]:
-    return {
-        "cis": sorted(ticket.cis.values_list("pk", flat=True)),
-        "tags": sorted(ticket.tags.values_list("name", flat=True)),
-        "watchers": sorted(ticket.watchers.values_list("pk", flat=True)),
-    }
+    """Return the ticket's CIs, tags and watchers (remembered on the instance while a service runs)."""
+    cached = getattr(ticket, M2M_CACHE, None)
+    if cached is None:
+        cached = {
+            "cis": sorted(ticket.cis.values_list("pk", flat=True)),
+            "tags": sorted(ticket.tags.values_list("name", flat=True)),
+            "watchers": sorted(ticket.watchers.values_list("pk", flat=True)),
+        }
+        setattr(ticket, M2M_CACHE, cached)
+    return {key: list(values) for key, values in cached.items()}
+
+
+def set_related(ticket: Ticket, *, cis: Any = None, tags: Any = None, watchers: Any = None) -> None:
+    """Replace the CIs, tags or watchers given and keep the remembered state in step."""
+    state = _m2m_state(ticket)
+    if cis is not None:
+        ticket.cis.set(cis)
+        state["cis"] = sorted(c.pk for c in cis)
+    if tags is not None:
+        ticket.tags.set(tags)
+        state["tags"] = sorted(t.name for t in tags)
+    if watchers is not None:
+        ticket.watchers.set(watchers)
+        state["watchers"] = sorted(p.pk for p in watchers)
+    setattr(ticket, M2M_CACHE, state)
 
 
 def snapshot(ticket: Ticket) -> dict[str, Any]:
@@ -262,8 +297,26 @@ def _lock(ticket_id: int, actor: Any, version: int | None) -> Ticket:
     return ticket
 
 
+RESOLVED_REFERENCES = (
+    "state",
+    "organisation",
+    "requester",
+    "service",
+    "category",
+    "team",
+    "assignee",
+    "catalog_item",
+)
+"""Foreign keys the services set only to records they looked up (and the actor may see): their
+existence is not checked again by ``full_clean`` (one query each, on every save)."""
+
+
+def _clean(ticket: Ticket, *, exclude: tuple[str, ...] = ()) -> None:
+    ticket.full_clean(exclude=[*RESOLVED_REFERENCES, *exclude], validate_unique=False)
+
+
 def _save(ticket: Ticket) -> None:
-    ticket.full_clean(exclude=["number"])
+    _clean(ticket, exclude=("number",))
     ticket.version += 1
     ticket.save()
 
@@ -342,7 +395,7 @@ def create_ticket(
         k: v for k, v in data.items() if v is not None or k in ("team", "assignee", "service", "category")
     }
     cis, tags, watchers = list(cis), list(tags), list(watchers)
-    with transaction.atomic():
+    with writing():
         chosen: TicketTemplate | None = None
         if template is not None:
             chosen = _visible(TicketTemplate, actor, template, "template", _("No such template."))
@@ -392,7 +445,7 @@ def create_ticket(
         now = timezone.now()
         ticket = Ticket(
             kind=kind,
-            number=sequences.next_number(f"tickets.{kind}", PREFIX[Kind(kind)]),
+            number=sequences.next_free_number(f"tickets.{kind}", PREFIX[Kind(kind)]),
             state=state,
             state_category=state.category,
             state_changed_at=now,
@@ -402,11 +455,15 @@ def create_ticket(
             raise ValidationError({"channel": _("Unknown channel.")})
         _apply_impact(ticket, ci_rows, explicit_impact, impact_reason)
         _set_priority(ticket, priority if staff else None, priority_reason)
-        ticket.full_clean(exclude=["state"])
+        _clean(ticket)  # the number is unique by construction, the references were looked up
         ticket.save(force_insert=True)
-        ticket.cis.set(ci_rows)
-        ticket.tags.set(_tags(tags))
-        ticket.watchers.set(_people(actor, watchers))
+        setattr(ticket, M2M_CACHE, {"cis": [], "tags": [], "watchers": []})
+        set_related(
+            ticket,
+            cis=ci_rows or None,
+            tags=_tags(tags) if tags else None,
+            watchers=_people(actor, watchers) if watchers else None,
+        )
         audit.record(
             ticket,
             action="create",
@@ -461,7 +518,7 @@ def update_ticket(
         PermissionDenied: the actor may not change tickets of this organisation.
         ValidationError: invalid or invisible values.
     """
-    with transaction.atomic():
+    with writing():
         ticket = _lock(ticket_id, actor, version)
         if not is_worker(actor, ticket):
             raise PermissionDenied(_("You do not have permission to do this."))
@@ -500,12 +557,12 @@ def update_ticket(
             _set_priority(ticket, priority, priority_reason)
         elif not ticket.priority_reason:  # no manual override in force: the matrix decides
             _set_priority(ticket, None, "")
-        if cis is not None:
-            ticket.cis.set(ci_rows)
-        if tags is not None:
-            ticket.tags.set(_tags(tags))
-        if watchers is not None:
-            ticket.watchers.set(_people(actor, watchers))
+        set_related(
+            ticket,
+            cis=ci_rows if cis is not None else None,
+            tags=_tags(tags) if tags is not None else None,
+            watchers=_people(actor, watchers) if watchers is not None else None,
+        )
         if audit.diff(before, snapshot(ticket)) == {}:
             return ticket
         _save(ticket)
@@ -534,16 +591,39 @@ def apply_action(
         ConflictError: stale ``version``.
     """
     params = dict(params or {})
-    with transaction.atomic():
+    with writing():
         ticket = _lock(ticket_id, actor, version)
         transition(ticket, code, actor=actor, params=params, system=False)
     return ticket
+
+
+@dataclass
+class Moved:
+    """A transition applied in memory, waiting for the save that writes it (see :func:`finish`)."""
+
+    code: str
+    before: dict[str, Any]
+    from_state: str
+    params: Mapping[str, Any]
+    system: bool
+    rule: str
+    actor: Any
 
 
 def transition(
     ticket: Ticket, code: str, *, actor: Any, params: Mapping[str, Any], system: bool, rule: str = ""
 ) -> Ticket:
     """Apply an action to a locked ticket, audit it and emit the event (used by automation too)."""
+    moved = move(ticket, code, actor=actor, params=params, system=system, rule=rule)
+    _save(ticket)
+    finish(ticket, moved)
+    return ticket
+
+
+def move(
+    ticket: Ticket, code: str, *, actor: Any, params: Mapping[str, Any], system: bool, rule: str = ""
+) -> Moved:
+    """Check and apply an action to a locked ticket in memory; the caller saves, then calls :func:`finish`."""
     before = snapshot(ticket)
     from_state = ticket.state.code
     cause = params.get("cause_class")
@@ -570,14 +650,19 @@ def transition(
         and ticket.review_status == ReviewStatus.PENDING
     ):
         ticket.review_status, ticket.review_reasons = ReviewStatus.NONE, []
-    _save(ticket)
-    meta = {"action": code, "from": from_state, "to": ticket.state.code}
+    return Moved(done.code, before, from_state, params, system, rule, actor)
+
+
+def finish(ticket: Ticket, moved: Moved) -> None:
+    """Audit a saved transition, run the hooks, write its comment and emit its event."""
+    code, params, system, rule, actor = moved.code, moved.params, moved.system, moved.rule, moved.actor
+    meta = {"action": code, "from": moved.from_state, "to": ticket.state.code}
     if rule:
         meta["rule"] = rule
-    record(ticket, "transition", before, meta)
+    record(ticket, "transition", moved.before, meta)
     for hook in workflow.AFTER_TRANSITION:
         hook(ticket)
-    comment = text_params["comment"].strip()
+    comment = str(params.get("comment") or "").strip()
     if comment:
         visibility = params.get("visibility") or (
             Visibility.PUBLIC if code in PUBLIC_ACTIONS else Visibility.INTERNAL
@@ -596,8 +681,8 @@ def transition(
         TicketStateChanged(
             ticket_id=ticket.pk,
             number=ticket.number,
-            action=done.code,
-            from_state=from_state,
+            action=code,
+            from_state=moved.from_state,
             to_state=ticket.state.code,
             to_category=ticket.state_category,
             automatic=system,
@@ -605,7 +690,6 @@ def transition(
     )
     if ticket.assignee_id is not None and "assignee" in params:
         _assigned_event(ticket)
-    return ticket
 
 
 def route(ticket: Ticket, *, team: Team, rule: str) -> Ticket:
@@ -708,7 +792,7 @@ def add_comment(
         raise ValidationError({"visibility": _("Unknown visibility.")})
     if channel not in Channel.values:
         raise ValidationError({"channel": _("Unknown channel.")})
-    with transaction.atomic():
+    with writing():
         ticket = (
             Ticket.objects.visible_to(actor)
             .select_for_update(of=("self",))
@@ -738,7 +822,7 @@ def add_attachment(
 ) -> Attachment:
     """Attach a checked file to a ticket (requesters: to their own tickets)."""
     checked = files.check(name, data)
-    with transaction.atomic():
+    with writing():
         ticket = Ticket.objects.visible_to(actor).get(pk=ticket_id)
         person = workflow.person_of(actor)
         if not is_worker(actor, ticket) and (person is None or person.pk != ticket.requester_id):
@@ -774,7 +858,7 @@ def add_attachment(
 
 def link_tickets(*, actor: Any, from_ticket: Ticket | int, to_ticket: Ticket | int, kind: str) -> TicketLink:
     """Link two tickets the actor may see (duplicates, is caused by, ...)."""
-    with transaction.atomic():
+    with writing():
         source = _visible(
             Ticket, actor, from_ticket, "from_ticket", _("No such ticket, or you may not see it.")
         )
@@ -791,7 +875,7 @@ def link_tickets(*, actor: Any, from_ticket: Ticket | int, to_ticket: Ticket | i
 
 def unlink_tickets(link_id: int, *, actor: Any) -> None:
     """Remove a link between tickets."""
-    with transaction.atomic():
+    with writing():
         link = TicketLink.objects.visible_to(actor, "delete").select_for_update().get(pk=link_id)
         audit.record(
             link, action="delete", changes={"to_ticket": [link.to_ticket_id, None], "kind": [link.kind, None]}
@@ -803,7 +887,7 @@ def set_watching(
     ticket_id: int, *, actor: Any, person: Person | None = None, watching: bool = True
 ) -> Ticket:
     """Add or remove a watcher (default: the actor); watchers get the public replies by mail."""
-    with transaction.atomic():
+    with writing():
         ticket = Ticket.objects.visible_to(actor).select_for_update(of=("self",)).get(pk=ticket_id)
         target = person or workflow.person_of(actor)
         if target is None:
@@ -812,6 +896,7 @@ def set_watching(
             raise PermissionDenied(_("You do not have permission to do this."))
         before = _m2m_state(ticket)["watchers"]
         (ticket.watchers.add if watching else ticket.watchers.remove)(target)
+        setattr(ticket, M2M_CACHE, None)
         after = _m2m_state(ticket)["watchers"]
         if before != after:
             audit.record(
@@ -833,7 +918,7 @@ def declare_major(
     reason = str(reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why.")})
-    with transaction.atomic():
+    with writing():
         ticket = _lock(ticket_id, actor, version)
         if not is_worker(actor, ticket):
             raise PermissionDenied(_("You do not have permission to do this."))
@@ -883,7 +968,7 @@ def record_review_decision(
 
     if outcome not in ReviewOutcome.values:
         raise ValidationError({"outcome": _("Choose a decision.")})
-    with transaction.atomic():
+    with writing():
         ticket = _lock(ticket_id, actor, version)
         if not is_worker(actor, ticket):
             raise PermissionDenied(_("You do not have permission to do this."))
@@ -946,7 +1031,7 @@ def record_review_decision(
 
 def confirm_resolution(ticket_id: int, *, actor: Any) -> Ticket:
     """The requester confirms a resolution; the ticket closes when its closure policy lets it."""
-    with transaction.atomic():
+    with writing():
         ticket = (
             Ticket.objects.visible_to(actor)
             .select_for_update(of=("self",))
@@ -974,7 +1059,7 @@ def save_view(*, actor: Any, name: str, query: str) -> SavedView:
     name, query = str(name or "").strip(), str(query or "").lstrip("?")
     if not name:
         raise ValidationError({"name": _("Name the view.")})
-    with transaction.atomic():
+    with writing():
         existing = SavedView.objects.filter(user=actor, name=name).first()
         if existing is not None:
             existing.query = query
@@ -990,7 +1075,7 @@ def save_view(*, actor: Any, name: str, query: str) -> SavedView:
 
 def delete_view(view_id: int, *, actor: Any) -> None:
     """Delete one of the actor's saved views."""
-    with transaction.atomic():
+    with writing():
         view = SavedView.objects.filter(user=actor).select_for_update().get(pk=view_id)
         audit.record(view, action="delete", changes={"name": [view.name, None]})
         view.delete()
@@ -1033,7 +1118,7 @@ def save_transition(
     from .models import WorkflowTransition
 
     sources = list(sources)
-    with transaction.atomic():
+    with writing():
         if pk is None:
             transition = create_record(WorkflowTransition, actor=actor, data=data)
             before: list[int] = []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -39,6 +40,19 @@ class StrictModelSerializer(serializers.ModelSerializer):  # type: ignore[type-a
         required=False, min_value=1, help_text="Optimistic-locking version; send it back on update."
     )
     serializer_related_field = VisibleRelatedField
+    _fields_cache: ClassVar[dict[type, dict[str, Any]]] = {}
+
+    def get_fields(self) -> dict[str, Any]:
+        """Build the fields from the model once per serializer class, then copy them.
+
+        DRF introspects the model for every serializer instance; on write-heavy endpoints that
+        was a fifth of the request. Copies are independent, as DRF's own declared fields are.
+        """
+        cls = type(self)
+        built = StrictModelSerializer._fields_cache.get(cls)
+        if built is None:
+            built = StrictModelSerializer._fields_cache[cls] = super().get_fields()
+        return copy.deepcopy(built)
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, Mapping):

@@ -147,9 +147,13 @@ class TicketSerializer(StrictModelSerializer):
 
     def to_representation(self, instance: Any) -> Any:
         data = super().to_representation(instance)
-        data["cis"] = [c.pk for c in instance.cis.all()]
-        data["tags"] = [t.name for t in instance.tags.all()]
-        data["watchers"] = [p.pk for p in instance.watchers.all()]
+        known = getattr(instance, "_kaizen_m2m", None)  # what the service just wrote
+        if known is not None:
+            data["cis"], data["tags"], data["watchers"] = known["cis"], known["tags"], known["watchers"]
+        else:
+            data["cis"] = [c.pk for c in instance.cis.all()]
+            data["tags"] = [t.name for t in instance.tags.all()]
+            data["watchers"] = [p.pk for p in instance.watchers.all()]
         return data
 
 

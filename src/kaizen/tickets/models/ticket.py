@@ -102,12 +102,14 @@ class Ticket(Record):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # covered by tickets_requester_idx
         related_name="requested_tickets",
         verbose_name=_("requester"),
     )
     organisation = models.ForeignKey(
         "accounts.Organisation",
         on_delete=models.PROTECT,
+        db_index=False,  # covered by tickets_org_idx
         related_name="tickets",
         verbose_name=_("organisation"),
     )
@@ -136,6 +138,7 @@ class Ticket(Record):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # covered by tickets_team_idx
         related_name="tickets",
         verbose_name=_("team"),
     )
@@ -144,6 +147,7 @@ class Ticket(Record):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        db_index=False,  # covered by tickets_assignee_idx
         related_name="assigned_tickets",
         verbose_name=_("assignee"),
     )
@@ -222,6 +226,11 @@ class Ticket(Record):
         verbose_name_plural = _("tickets")
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["state_category", "priority", "id"], name="tickets_queue_idx"),
+            models.Index(
+                fields=["priority", "-id"],
+                name="tickets_open_by_priority_idx",
+                condition=Q(state_category__in=["new", "approval", "open", "pending"]),
+            ),
             models.Index(fields=["kind", "state_category", "priority", "id"], name="tickets_kind_queue_idx"),
             models.Index(fields=["assignee", "state_category"], name="tickets_assignee_idx"),
             models.Index(fields=["team", "state_category"], name="tickets_team_idx"),
