@@ -112,7 +112,7 @@ class _LazyCITypes(list):  # type: ignore[type-arg]
         self._load()
         return super().__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
 
 def _rules(ticket: Ticket, trigger: str) -> QuerySet[BusinessRule]:

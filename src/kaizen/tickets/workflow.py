@@ -11,6 +11,7 @@ What code provides is the vocabulary: the relations a transition may name as rol
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -168,12 +169,12 @@ def transitions_from(ticket: Ticket) -> list[WorkflowTransition]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [ticket.kind, True, ticket.state_id])
         rows = cursor.fetchall()
-    json_field = WorkflowTransition._meta.get_field("roles")
     width = len(TRANSITION_COLUMNS)
     for row in rows:
         values = dict(zip(TRANSITION_COLUMNS, row[:width], strict=True))
         for key in ("roles", "guards"):
-            values[key] = json_field.from_db_value(values[key], None, connection)
+            raw = values[key]
+            values[key] = json.loads(raw) if isinstance(raw, str | bytes) else raw
         transition = WorkflowTransition(**values)
         transition.target = WorkflowState(**dict(zip(STATE_COLUMNS, row[width:], strict=True)))
         out.append(transition)
