@@ -65,11 +65,16 @@ def queue(user: Any, name: str, related: tuple[str, ...] = ROW_RELATED) -> Query
     return active
 
 
-def queue_counts(user: Any) -> dict[str, int]:
-    """Return how many tickets each queue holds (the stale count comes from the rules)."""
+COUNT_CAP = 1000
+"""Queue counts stop here (shown as 1000+): counting 60,000 open tickets on every page is waste."""
+
+
+def queue_counts(user: Any) -> dict[str, str]:
+    """Return how many tickets each queue holds, as text capped at ``COUNT_CAP`` (not stale/all)."""
     counts = {}
     for name in QUEUES:
         if name in ("all", "stale"):
             continue
-        counts[name] = queue(user, name).order_by().count()
+        n = queue(user, name, related=()).order_by().values("pk")[:COUNT_CAP].count()
+        counts[name] = f"{COUNT_CAP}+" if n >= COUNT_CAP else str(n)
     return counts
