@@ -149,24 +149,24 @@ def queue(request: HttpRequest) -> HttpResponse:
         params["after"] = _cursor(rows[-1], order)
         next_url = "?" + params.urlencode()
         params.pop("after")
-    stale = {}
     if name == "stale":
-        stale = {
+        why = {
             hit.ticket.pk: hit.why
             for hit in automation.stale_hits(tickets=queries.tickets(request.user), limit=500)
         }
+        for row in rows:
+            row.stale_why = why.get(row.pk, "")  # type: ignore[attr-defined]
+    counts = queries.queue_counts(request.user)
     return render(
         request,
         "tickets/queue.html",
         {
             "queue": name,
-            "queues": [(k, v) for k, v in queries.QUEUES.items()],
-            "counts": queries.queue_counts(request.user),
+            "queues": [(k, v, counts.get(k, "")) for k, v in queries.QUEUES.items()],
             "filterset": filterset,
             "shown_filters": [filterset.form[n] for n in QUEUE_FILTERS],
             "filter_errors": errors,
             "rows": rows,
-            "stale": stale,
             "next_url": next_url,
             "first_url": "?" + params.urlencode() if token else "",
             "sort": sort,

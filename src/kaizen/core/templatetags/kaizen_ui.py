@@ -46,3 +46,29 @@ def markdown(text: str | None) -> str:
     from kaizen.core.lib.markup import render
 
     return render(text)
+
+
+@register.filter
+def ticket_badges(ticket: object) -> str:
+    """Render a work item's priority, state and flags as badges (one call per queue row)."""
+    from django.utils.html import format_html, format_html_join
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext
+
+    priority = getattr(ticket, "priority", 0)
+    display = getattr(ticket, "get_priority_display", lambda: "")
+    parts = [
+        format_html('<span class="prio prio-{}" title="{}">P{}</span> ', priority, display(), priority),
+        format_html(
+            '<span class="state state-{}">{}</span>',
+            getattr(ticket, "state_category", ""),
+            getattr(ticket, "state", ""),
+        ),
+    ]
+    flags = []
+    if getattr(ticket, "major", False):
+        flags.append(("badge-major", gettext("Major")))
+    if getattr(ticket, "review_status", "") == "pending":
+        flags.append(("badge-warn", gettext("Needs review")))
+    parts.append(format_html_join("", ' <span class="badge {}">{}</span>', flags))
+    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped by format_html
