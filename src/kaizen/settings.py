@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "kaizen.tickets",
     "kaizen.requests",
     "kaizen.improvement",
+    "kaizen.slm",
     "kaizen.portal",
     "kaizen.webhooks",
     "django.contrib.auth",

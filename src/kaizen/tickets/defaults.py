@@ -111,6 +111,7 @@ def load_workflows() -> None:
                     "category": category,
                     "is_initial": initial and not has_initial,
                     "pauses_clock": pauses,
+                    "responds": code in workflow.RESPONDING,
                     "order": order * 10,
                 },
             )

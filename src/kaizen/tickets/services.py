@@ -25,7 +25,7 @@ from kaizen.core.services import ActionNotAllowed, ConflictError, create_record
 from kaizen.portfolio import impact
 from kaizen.portfolio.models import Service
 
-from . import automation, files, policies, workflow
+from . import automation, files, history, policies, workflow
 from .choices import PREFIX, CauseClass, Channel, Kind, ReviewOutcome, ReviewStatus, StateCategory, Visibility
 from .events import (
     CommentAdded,
@@ -86,7 +86,7 @@ def writing() -> Iterator[None]:
     Both the audit chain head and, on SQLite, the database are locked from the first such
     write until commit; writing them last keeps every ticket write short for the others.
     """
-    with transaction.atomic(), audit.batched(), events.batched():
+    with transaction.atomic(), audit.batched(), events.batched(), history.deferred():
         yield
 
 
@@ -297,6 +297,33 @@ def _lock(ticket_id: int, actor: Any, version: int | None) -> Ticket:
     return ticket
 
 
+def lock_for_change(ticket_id: int, *, actor: Any) -> Ticket:
+    """Lock a ticket for another domain's change on it (the actor must be allowed to change it).
+
+    Raises:
+        Ticket.DoesNotExist: no such ticket visible to the actor.
+        PermissionDenied: the actor may not change it.
+    """
+    ticket = _lock(ticket_id, actor, None)
+    if not access.can(actor, "change", Ticket, obj=ticket):
+        raise PermissionDenied(_("You may not change this ticket."))
+    return ticket
+
+
+def set_service_level(ticket: Ticket, *, due_at: Any, state: str, breached: bool) -> None:
+    """Store what service level management computed for the queues: next due time, clock state, breach.
+
+    The due time and state are a projection of the clocks (recomputed from the state history on
+    every change and by the periodic check), kept on the ticket so that queues sort by time left;
+    they are not audited. A first breach is audited: it flags the ticket for the improvement review.
+    """
+    newly_breached = breached and not ticket.sla_breached
+    Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due_at, sla_state=state, sla_breached=breached)
+    ticket.sla_due_at, ticket.sla_state, ticket.sla_breached = due_at, state, breached
+    if newly_breached:
+        audit.record(ticket, action="sla_breached", changes={"sla_breached": [False, True]})
+
+
 RESOLVED_REFERENCES = (
     "state",
     "organisation",
@@ -319,6 +346,7 @@ def _save(ticket: Ticket) -> None:
     _clean(ticket, exclude=("number",))
     ticket.version += 1
     ticket.save()
+    history.record(ticket)
 
 
 def _assigned_event(ticket: Ticket) -> None:
@@ -457,6 +485,7 @@ def create_ticket(
         _set_priority(ticket, priority if staff else None, priority_reason)
         _clean(ticket)  # the number is unique by construction, the references were looked up
         ticket.save(force_insert=True)
+        history.record(ticket)
         setattr(ticket, M2M_CACHE, {"cis": [], "tags": [], "watchers": []})
         set_related(
             ticket,
@@ -711,6 +740,20 @@ def route(ticket: Ticket, *, team: Team, rule: str) -> Ticket:
     return ticket
 
 
+def raise_priority(ticket: Ticket, *, rule: str) -> bool:
+    """Raise a locked ticket's priority by one on behalf of automation (audited with ``rule``).
+
+    Returns False when it is already P1.
+    """
+    if ticket.priority <= 1:
+        return False
+    before = snapshot(ticket)
+    ticket.priority, ticket.priority_reason = ticket.priority - 1, rule[:500]
+    _save(ticket)
+    record(ticket, "rule", before, {"rule": rule})
+    return True
+
+
 def allowed_actions(ticket: Ticket, actor: Any) -> list[str]:
     """Return the codes of the actions ``actor`` may apply to ``ticket`` now."""
     return [t.code for t in workflow.available(ticket, actor)]
@@ -758,6 +801,8 @@ def _comment(
     Ticket.objects.filter(pk=ticket.pk).update(**bump)
     for key, value in bump.items():
         setattr(ticket, key, value)
+    if visibility == Visibility.PUBLIC and person is not None and not by_requester:
+        history.announce(ticket, frozenset({"public_reply"}))
     events.emit(
         CommentAdded(
             ticket_id=ticket.pk,

@@ -52,7 +52,8 @@ ROLE_HELP = _(
 )
 
 StateForm = _form(
-    WorkflowState, ["kind", "code", "name", "name_en", "category", "is_initial", "pauses_clock", "order"]
+    WorkflowState,
+    ["kind", "code", "name", "name_en", "category", "is_initial", "pauses_clock", "responds", "order"],
 )
 
 
@@ -220,7 +221,7 @@ StateUI = _ui(
     WorkflowState,
     "workflow-states",
     StateForm,
-    ("__str__", "kind", "code", "category", "is_initial", "pauses_clock", "order"),
+    ("__str__", "kind", "code", "category", "is_initial", "pauses_clock", "responds", "order"),
 )
 MatrixUI = _ui(PriorityRule, "priority-matrix", MatrixForm, ("__str__", "impact", "urgency", "priority"))
 ClosureUI = _ui(

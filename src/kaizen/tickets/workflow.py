@@ -145,7 +145,18 @@ TRANSITION_COLUMNS = (
     "is_active",
     "target_id",
 )
-STATE_COLUMNS = ("id", "kind", "code", "name", "name_en", "category", "is_initial", "pauses_clock", "order")
+STATE_COLUMNS = (
+    "id",
+    "kind",
+    "code",
+    "name",
+    "name_en",
+    "category",
+    "is_initial",
+    "pauses_clock",
+    "responds",
+    "order",
+)
 
 
 def transitions_from(ticket: Ticket) -> list[WorkflowTransition]:
@@ -336,6 +347,20 @@ S = StateCategory
 WORKERS = ["agent", "manager", "admin"]
 EVERYONE = [*WORKERS, "requester"]
 
+RESPONDING = frozenset(
+    {
+        "in_progress",
+        "investigating",
+        "known_error",
+        "pending_customer",
+        "pending_supplier",
+        "pending_change",
+        "resolved",
+        "closed",
+    }
+)
+"""Codes of the shipped states that count as the response (work started, waiting, resolved)."""
+
 # (code, name, name_en, category, initial, pauses clock)
 INCIDENT_STATES = [
     ("new", "新規", "New", S.NEW, True, False),
@@ -343,14 +368,14 @@ INCIDENT_STATES = [
     ("in_progress", "対応中", "In progress", S.OPEN, False, False),
     ("pending_customer", "保留（顧客回答待ち）", "Pending customer", S.PENDING, False, True),
     ("pending_supplier", "保留（供給者待ち）", "Pending supplier", S.PENDING, False, True),
-    ("pending_change", "保留（変更待ち）", "Pending change", S.PENDING, False, True),
+    ("pending_change", "保留（変更待ち）", "Pending change", S.PENDING, False, False),
     ("resolved", "解決済", "Resolved", S.RESOLVED, False, True),
     ("closed", "完了", "Closed", S.CLOSED, False, True),
     ("cancelled", "取消", "Cancelled", S.CANCELLED, False, True),
 ]
 REQUEST_STATES = [
     ("new", "新規", "New", S.NEW, True, False),
-    ("waiting_for_approval", "承認待ち", "Waiting for approval", S.APPROVAL, False, True),
+    ("waiting_for_approval", "承認待ち", "Waiting for approval", S.APPROVAL, False, False),
     ("approved", "承認済", "Approved", S.OPEN, False, False),
     ("rejected", "却下", "Rejected", S.CANCELLED, False, True),
     ("assigned", "割当済", "Assigned", S.OPEN, False, False),

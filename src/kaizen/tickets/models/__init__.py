@@ -11,6 +11,7 @@ from .automation import (
     TeamAssignment,
     TicketTemplate,
 )
+from .history import StateLog
 from .ticket import Attachment, Category, Comment, SavedView, Tag, Ticket, TicketLink, normalise_tag
 from .workflow import WorkflowState, WorkflowTransition
 
@@ -26,6 +27,7 @@ __all__ = [
     "SavedView",
     "StaleMark",
     "StaleRule",
+    "StateLog",
     "Tag",
     "TeamAssignment",
     "Ticket",

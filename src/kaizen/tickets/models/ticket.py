@@ -82,6 +82,10 @@ class Tag(models.Model):
         return self.name
 
 
+HISTORY_FIELDS = ("state_id", "priority", "team_id", "assignee_id", "service_id", "organisation_id", "kind")
+"""Fields whose changes ``tickets.history`` records and announces (clocks and agreements depend on them)."""
+
+
 def _own_tickets(user: Any) -> Q:
     return Q(requester__user_id=user.pk)
 
@@ -197,6 +201,16 @@ class Ticket(Record):
     )
     review_reasons = models.JSONField(_("why it needs a review"), default=list, blank=True, editable=False)
     sla_breached = models.BooleanField(_("service level target missed"), default=False, editable=False)
+    sla_due_at = models.DateTimeField(
+        _("service level due"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "When the next running target is used up (kept by service level management for sorting)."
+        ),
+    )
+    sla_state = models.CharField(_("service level clock"), max_length=20, blank=True, editable=False)
     catalog_item = models.ForeignKey(
         "requests.CatalogItem",
         on_delete=models.PROTECT,
@@ -218,7 +232,12 @@ class Ticket(Record):
         },
         own=_own_tickets,
     )
-    audit_exclude: ClassVar[frozenset[str]] = Record.audit_exclude | {"state_category"}
+    audit_exclude: ClassVar[frozenset[str]] = Record.audit_exclude | {
+        "state_category",
+        "sla_due_at",
+        "sla_state",
+    }
+    _history_values: tuple[Any, ...] | None = None
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-id"]
@@ -238,7 +257,19 @@ class Ticket(Record):
             models.Index(fields=["requester", "-id"], name="tickets_requester_idx"),
             models.Index(fields=["review_status"], name="tickets_review_idx"),
             models.Index(fields=["major", "state_category"], name="tickets_major_idx"),
+            models.Index(
+                fields=["sla_due_at", "id"],
+                name="tickets_open_by_due_idx",
+                condition=Q(state_category__in=["new", "approval", "open", "pending"]),
+            ),
         ]
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Ticket:
+        """Load a ticket and remember what its state history last recorded (``tickets.history``)."""
+        ticket = super().from_db(db, field_names, values)
+        ticket._history_values = tuple(ticket.__dict__.get(f) for f in HISTORY_FIELDS)
+        return ticket
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"

@@ -54,7 +54,15 @@ class WorkflowState(Named, Record):
     pauses_clock = models.BooleanField(
         _("pauses service level clocks"),
         default=False,
-        help_text=_("Time in this state does not count towards resolution targets."),
+        help_text=_(
+            "Time in this state does not count towards service level targets, unless an agreement "
+            "chooses its own pause states."
+        ),
+    )
+    responds = models.BooleanField(
+        _("counts as the response"),
+        default=False,
+        help_text=_("Entering this state stops the response clock (work started, waiting, resolved)."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 

@@ -1,0 +1,277 @@
+"""Service level clocks computed from a ticket's state history (pure: no ORM, no clock reads).
+
+A clock is never a stored deadline that code moves. It is recomputed from the history rows (state,
+priority, team, assignee from a moment on), the agreement's terms for the ticket's *current*
+priority and the agreement's calendar:
+
+- the **response** clock runs from creation until the first public reply of the desk or the first
+  state that counts as a response (work started, pending, resolved);
+- the **resolution** clock runs while the ticket is active (new, approval, open, pending) and not in
+  one of the agreement's pause states; it stops while resolved or closed and runs again on reopen;
+- the optional **update** clock runs from the last public update while the ticket is active.
+
+Paused time is measured too (in business time). Because everything is recomputed, a priority raised
+after three hours is measured against the new target from the start, an agreement swapped while
+pending keeps the pause history, and a calendar edit only changes time after its revision.
+
+Scopes: an SLA measures the whole ticket; an OLA only the spans its team held the ticket (response:
+until the team assigned someone or started); an underpinning contract only the spans in its supplier
+states (pending supplier by default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kaizen.core.lib.business_time import Timeline, from_us, to_us
+
+ACTIVE = frozenset({"new", "approval", "open", "pending"})
+STOPPED = frozenset({"resolved", "closed"})
+CANCELLED = frozenset({"cancelled"})
+
+RESPONSE, RESOLUTION, UPDATE = "response", "resolution", "update"
+RUNNING, PAUSED, MET, BREACHED, CANCELLED_STATE = "running", "paused", "met", "breached", "cancelled"
+
+SCOPE_TICKET, SCOPE_TEAM, SCOPE_SUPPLIER = "ticket", "team", "supplier"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """From ``at`` on, the ticket had this state, priority, team and assignee."""
+
+    at: dt.datetime
+    state_id: int
+    category: str
+    priority: int
+    team_id: int | None = None
+    assignee_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What an agreement asks of one ticket, for its current priority."""
+
+    response: dt.timedelta | None
+    resolution: dt.timedelta | None
+    update: dt.timedelta | None = None
+    pause_states: frozenset[int] = frozenset()
+    responding_states: frozenset[int] = frozenset()
+    scope: str = SCOPE_TICKET
+    team_id: int | None = None
+    supplier_states: frozenset[int] = frozenset()
+    warn_at: tuple[int, ...] = (75, 90)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One clock of one ticket at one moment."""
+
+    metric: str
+    target: dt.timedelta
+    elapsed: dt.timedelta
+    paused: dt.timedelta
+    state: str
+    due: dt.datetime | None
+    """When the target is (or was) used up; None while paused before that."""
+    stopped_at: dt.datetime | None
+    """When the clock stopped (response given, ticket resolved or cancelled); None while it runs."""
+
+    @property
+    def remaining(self) -> dt.timedelta:
+        """Target minus elapsed (negative once breached)."""
+        return self.target - self.elapsed
+
+    @property
+    def percent(self) -> float:
+        """Elapsed as a percentage of the target."""
+        return 100.0 * self.elapsed / self.target if self.target else 0.0
+
+    @property
+    def met(self) -> bool | None:
+        """True/False once decided (stopped, or breached while running); None while undecided."""
+        if self.state in (MET, BREACHED):
+            return self.state == MET
+        return None
+
+    def level(self, warn_at: Sequence[int]) -> int:
+        """The highest warning threshold reached (0 none, 100 breached)."""
+        if self.elapsed > self.target:
+            return 100
+        reached = [w for w in warn_at if self.percent >= w]
+        return max(reached, default=0)
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    entry: Entry
+
+
+def _spans(entries: Sequence[Entry], now: dt.datetime) -> list[_Span]:
+    ordered = sorted(entries, key=lambda e: e.at)
+    end_of_history = to_us(now)
+    spans = []
+    for i, entry in enumerate(ordered):
+        start = to_us(entry.at)
+        end = to_us(ordered[i + 1].at) if i + 1 < len(ordered) else max(end_of_history, start)
+        spans.append(_Span(start, min(end, max(end_of_history, start)), entry))
+    return spans
+
+
+def _counts(span: _Span, terms: Terms) -> bool:
+    e = span.entry
+    if terms.scope == SCOPE_SUPPLIER:
+        return e.category in ACTIVE and e.state_id in terms.supplier_states
+    if terms.scope == SCOPE_TEAM and e.team_id != terms.team_id:
+        return False
+    return e.category in ACTIVE and e.state_id not in terms.pause_states
+
+
+def _pauses(span: _Span, terms: Terms) -> bool:
+    e = span.entry
+    if terms.scope == SCOPE_SUPPLIER:
+        return False
+    if terms.scope == SCOPE_TEAM and e.team_id != terms.team_id:
+        return False
+    return e.category in ACTIVE and e.state_id in terms.pause_states
+
+
+def _measure(
+    spans: Sequence[_Span], terms: Terms, calendar: Timeline, target: dt.timedelta, until: int | None
+) -> tuple[int, int, int | None]:
+    """Elapsed and paused business time over ``spans`` (clipped at ``until``) and the due moment."""
+    goal = target // dt.timedelta(microseconds=1)
+    elapsed = paused = 0
+    due: int | None = None
+    for span in spans:
+        start, end = span.start, span.end if until is None else min(span.end, until)
+        if end <= start:
+            continue
+        if _counts(span, terms):
+            part = calendar.elapsed_us(start, end)
+            if due is None and elapsed + part >= goal:
+                due = calendar.add_us(start, goal - elapsed)
+            elapsed += part
+        elif _pauses(span, terms):
+            paused += calendar.elapsed_us(start, end)
+    return elapsed, paused, due
+
+
+def _response_stop(spans: Sequence[_Span], terms: Terms, first_response_at: dt.datetime | None) -> int | None:
+    """When the response was given: first public reply, or the first state that counts as one."""
+    candidates = []
+    if first_response_at is not None and terms.scope == SCOPE_TICKET:
+        candidates.append(to_us(first_response_at))
+    for span in spans:
+        e = span.entry
+        if terms.scope == SCOPE_TEAM:
+            if e.team_id == terms.team_id and (
+                e.assignee_id is not None or e.state_id in terms.responding_states
+            ):
+                candidates.append(span.start)
+                break
+        elif e.state_id in terms.responding_states or e.category in STOPPED:
+            candidates.append(span.start)
+            break
+    return min(candidates) if candidates else None
+
+
+def _clock(
+    metric: str,
+    spans: Sequence[_Span],
+    terms: Terms,
+    calendar: Timeline,
+    target: dt.timedelta,
+    *,
+    stop: int | None,
+    cancelled_at: int | None,
+    now: int,
+) -> Clock:
+    end = stop if stop is not None else cancelled_at
+    elapsed, paused, due = _measure(spans, terms, calendar, target, end)
+    goal = target // dt.timedelta(microseconds=1)
+    last = spans[-1] if spans else None
+    if stop is not None:
+        state = MET if elapsed <= goal else BREACHED
+    elif cancelled_at is not None:
+        state = CANCELLED_STATE
+    elif elapsed > goal:
+        state = BREACHED
+    elif last is not None and _pauses(last, terms):
+        state = PAUSED
+    elif last is not None and _counts(last, terms):
+        state = RUNNING
+        due = due if due is not None else calendar.add_us(now, goal - elapsed)
+    else:
+        state = PAUSED  # another team holds it (OLA) or it is not with the supplier (contract)
+    return Clock(
+        metric=metric,
+        target=target,
+        elapsed=dt.timedelta(microseconds=elapsed),
+        paused=dt.timedelta(microseconds=paused),
+        state=state,
+        due=from_us(due) if due is not None else None,
+        stopped_at=from_us(end) if end is not None else None,
+    )
+
+
+def compute(
+    entries: Sequence[Entry],
+    *,
+    terms: Terms,
+    calendar: Timeline,
+    now: dt.datetime,
+    first_response_at: dt.datetime | None = None,
+    last_update_at: dt.datetime | None = None,
+) -> list[Clock]:
+    """Return the ticket's clocks (response, resolution, update: those with a target) at ``now``.
+
+    ``entries`` is the ticket's history; its first row is the creation. History after ``now`` is
+    ignored.
+    """
+    moment = to_us(now)
+    spans = [s for s in _spans(entries, now) if s.start <= moment]
+    if not spans:
+        return []
+    current = spans[-1].entry
+    resolved_at = spans[-1].start if current.category in STOPPED else None
+    cancelled_at = spans[-1].start if current.category in CANCELLED else None
+    clocks = []
+    if terms.response is not None and terms.scope != SCOPE_SUPPLIER:
+        stop = _response_stop(spans, terms, first_response_at)
+        stop = stop if stop is None or stop <= moment else None
+        clocks.append(
+            _clock(
+                RESPONSE,
+                spans,
+                terms,
+                calendar,
+                terms.response,
+                stop=stop,
+                cancelled_at=cancelled_at if stop is None else None,
+                now=moment,
+            )
+        )
+    if terms.resolution is not None:
+        clocks.append(
+            _clock(
+                RESOLUTION,
+                spans,
+                terms,
+                calendar,
+                terms.resolution,
+                stop=resolved_at,
+                cancelled_at=cancelled_at,
+                now=moment,
+            )
+        )
+    if terms.update is not None and current.category in ACTIVE and terms.scope == SCOPE_TICKET:
+        since = to_us(last_update_at) if last_update_at is not None else spans[0].start
+        tail = [_Span(max(s.start, since), s.end, s.entry) for s in spans if s.end > since]
+        clocks.append(
+            _clock(UPDATE, tail, terms, calendar, terms.update, stop=None, cancelled_at=None, now=moment)
+        )
+    return clocks

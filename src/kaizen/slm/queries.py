@@ -1,0 +1,190 @@
+"""Reads of service level management: agreements, calendars as timelines, and tickets' clocks in batch.
+
+:func:`ticket_clocks` computes the clocks of many tickets with a fixed number of queries (tickets,
+their current agreements, their state history, the desk's last public replies, the calendars'
+revisions), whatever the number of tickets: the periodic check runs it over every open ticket.
+Callers pass ticket ids they may see (views start from ``Ticket.objects.visible_to``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import F, Max, Q
+
+from kaizen.core.lib.business_time import Schedule, Timeline, zone
+from kaizen.tickets.choices import Visibility
+from kaizen.tickets.models import Comment, StateLog, Ticket, WorkflowState
+
+from . import calendars, clocks
+from .choices import AgreementKind
+from .models import Agreement, BusinessCalendar, CalendarRevision, TicketAgreement
+
+_schedules: dict[int, Schedule] = {}
+"""Schedules by revision id: revisions never change, so this cache is never stale."""
+
+
+@dataclass(frozen=True)
+class TicketClock:
+    """One clock of one ticket under one agreement."""
+
+    kind: str
+    agreement_id: int
+    agreement_name: str
+    clock: clocks.Clock
+    zone: zoneinfo.ZoneInfo
+    warn_at: tuple[int, ...]
+
+    @property
+    def level(self) -> int:
+        """The highest warning threshold reached (100: breached)."""
+        return self.clock.level(self.warn_at)
+
+
+def forget_calendar(calendar_id: int) -> None:
+    """Drop nothing but what is safe to drop: revisions are immutable, so schedules stay cached."""
+
+
+def active_agreements() -> list[Agreement]:
+    """Return the active agreements with what matching and clocks need."""
+    return list(
+        Agreement.objects.filter(is_active=True)
+        .select_related("tier")
+        .prefetch_related("pause_states", "supplier_states")
+        .order_by("order", "pk")
+    )
+
+
+def timelines(calendar_ids: Iterable[int]) -> dict[int, tuple[Timeline, zoneinfo.ZoneInfo]]:
+    """Return each calendar's revisions as a timeline, with the time zone of its latest revision."""
+    rows = list(
+        CalendarRevision.objects.filter(calendar_id__in=set(calendar_ids))
+        .order_by("calendar_id", "valid_from", "pk")
+        .values_list("pk", "calendar_id", "valid_from")
+    )
+    missing = [pk for pk, _c, _v in rows if pk not in _schedules]
+    if missing:
+        for pk, definition in CalendarRevision.objects.filter(pk__in=missing).values_list("pk", "definition"):
+            _schedules[pk] = calendars.schedule(definition)
+    pieces: dict[int, list[tuple[dt.datetime | None, Schedule]]] = defaultdict(list)
+    for pk, calendar_id, valid_from in rows:
+        pieces[calendar_id].append((valid_from if pieces[calendar_id] else None, _schedules[pk]))
+    return {cid: (Timeline(p), p[-1][1].zone) for cid, p in pieces.items()}
+
+
+def timeline(calendar_id: int) -> tuple[Timeline, zoneinfo.ZoneInfo]:
+    """Return one calendar's timeline and zone.
+
+    Raises:
+        BusinessCalendar.DoesNotExist: no such calendar (or it has no revision).
+    """
+    found = timelines([calendar_id]).get(calendar_id)
+    if found is None:
+        raise BusinessCalendar.DoesNotExist
+    return found
+
+
+def _minutes(value: int | None) -> dt.timedelta | None:
+    return dt.timedelta(minutes=value) if value else None
+
+
+def terms_for(agreement: Agreement, priority: int, states: dict[int, tuple[bool, bool, str]]) -> clocks.Terms:
+    """Return what ``agreement`` asks at ``priority`` (``states``: id -> responds, pauses, code)."""
+    pauses = frozenset(s.pk for s in agreement.pause_states.all()) or frozenset(
+        pk for pk, (_r, pausing, _c) in states.items() if pausing
+    )
+    supplier = frozenset(s.pk for s in agreement.supplier_states.all()) or frozenset(
+        pk for pk, (_r, _p, code) in states.items() if code == "pending_supplier"
+    )
+    scope = {AgreementKind.OLA: clocks.SCOPE_TEAM, AgreementKind.UC: clocks.SCOPE_SUPPLIER}.get(
+        AgreementKind(agreement.kind), clocks.SCOPE_TICKET
+    )
+    return clocks.Terms(
+        response=_minutes(agreement.target(priority, "response")),
+        resolution=_minutes(agreement.target(priority, "resolution")),
+        update=_minutes(agreement.target(priority, "update")),
+        pause_states=pauses,
+        responding_states=frozenset(pk for pk, (responds, _p, _c) in states.items() if responds),
+        scope=scope,
+        team_id=agreement.team_id,
+        supplier_states=supplier,
+        warn_at=tuple(agreement.warn_at or (75, 90)),
+    )
+
+
+def state_flags() -> dict[int, tuple[bool, bool, str]]:
+    """Return workflow state id -> (counts as the response, pauses clocks, code)."""
+    return {
+        pk: (responds, pauses, code)
+        for pk, responds, pauses, code in WorkflowState.objects.values_list(
+            "pk", "responds", "pauses_clock", "code"
+        )
+    }
+
+
+def ticket_clocks(ticket_ids: Sequence[int], *, now: dt.datetime) -> dict[int, list[TicketClock]]:
+    """Return the clocks of each ticket under its current agreements at ``now``."""
+    if not ticket_ids:
+        return {}
+    held = list(
+        TicketAgreement.objects.filter(ticket_id__in=ticket_ids, until__isnull=True).values_list(
+            "ticket_id", "agreement_id"
+        )
+    )
+    if not held:
+        return {}
+    ids = sorted({tid for tid, _a in held})
+    agreements = {
+        a.pk: a
+        for a in Agreement.objects.filter(pk__in={aid for _t, aid in held})
+        .select_related("tier")
+        .prefetch_related("pause_states", "supplier_states")
+    }
+    tickets = {
+        row[0]: row
+        for row in Ticket.objects.filter(pk__in=ids).values_list("pk", "priority", "first_response_at")
+    }
+    history: dict[int, list[clocks.Entry]] = defaultdict(list)
+    for tid, at, state_id, category, priority, team_id, assignee_id in (
+        StateLog.objects.filter(ticket_id__in=ids)
+        .order_by("ticket_id", "at", "pk")
+        .values_list("ticket_id", "at", "state_id", "category", "priority", "team_id", "assignee_id")
+    ):
+        history[tid].append(clocks.Entry(at, state_id, category, priority, team_id, assignee_id))
+    updates: dict[int, dt.datetime] = {}
+    if any(a.target(p, "update") for a in agreements.values() for p in (1, 2, 3, 4)):
+        updates = dict(
+            Comment.objects.filter(ticket_id__in=ids, visibility=Visibility.PUBLIC)
+            .exclude(Q(author__isnull=True) | Q(author_id=F("ticket__requester_id")))
+            .values("ticket_id")
+            .annotate(last=Max("created_at"))
+            .values_list("ticket_id", "last")
+        )
+    calendars_ = timelines({a.calendar_id for a in agreements.values()})
+    states = state_flags()
+    out: dict[int, list[TicketClock]] = defaultdict(list)
+    for tid, aid in held:
+        agreement = agreements[aid]
+        _pk, priority, first_response_at = tickets[tid]
+        timeline_, tz = calendars_[agreement.calendar_id]
+        terms = terms_for(agreement, priority, states)
+        for clock in clocks.compute(
+            history.get(tid, []),
+            terms=terms,
+            calendar=timeline_,
+            now=now,
+            first_response_at=first_response_at,
+            last_update_at=updates.get(tid),
+        ):
+            out[tid].append(TicketClock(agreement.kind, aid, agreement.label(), clock, tz, terms.warn_at))
+    return out
+
+
+def default_zone() -> zoneinfo.ZoneInfo:
+    """Return the zone of the default calendar (Asia/Tokyo when there is none)."""
+    found = BusinessCalendar.objects.filter(is_default=True).values_list("definition", flat=True).first()
+    return zone((found or {}).get("time_zone", "Asia/Tokyo"))

@@ -1,0 +1,270 @@
+"""Every write of service level management: calendars and their revisions, agreement matching, clocks.
+
+Calendars: each create or update appends a :class:`CalendarRevision` valid from that moment, so a
+running clock counts the old hours before the edit and the new ones after it.
+
+Tickets: ``tickets.history`` calls :func:`ticket_changed` inside the ticket's transaction whenever
+its state, priority, team, assignee, service, organisation or kind changed (or the desk replied in
+public). It matches the agreements again (recording a change of agreement with the moment and the
+reason), recomputes the clocks from the state history, stores the next due time for the queues and,
+once a ticket stops, the measured results the reports aggregate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kaizen.core import audit, events
+from kaizen.core.services import create_record, delete_record, update_record
+from kaizen.tickets import history
+from kaizen.tickets import services as tickets
+from kaizen.tickets.models import Ticket
+
+from . import calendars, clocks, ics, policies, queries
+from .choices import AgreementKind
+from .events import AgreementChanged
+from .models import Agreement, BusinessCalendar, CalendarRevision, ClockResult, TicketAgreement
+
+# -- calendars ---------------------------------------------------------------------------------
+
+
+def _check_definition(definition: Any) -> dict[str, Any]:
+    if not isinstance(definition, Mapping):
+        raise ValidationError({"definition": _("The calendar definition must be an object.")})
+    merged = {**calendars.DEFAULT_DEFINITION, **definition}
+    errors = calendars.definition_errors(merged)
+    if errors:
+        raise ValidationError(errors)
+    return merged
+
+
+def create_calendar(*, actor: Any, data: Mapping[str, Any], check: bool = True) -> BusinessCalendar:
+    """Create a business calendar and its first revision (valid from the beginning).
+
+    Raises:
+        ValidationError: an invalid definition (overlapping ranges, unknown time zone, ...).
+        PermissionDenied: the actor may not configure calendars.
+    """
+    values = dict(data)
+    values["definition"] = _check_definition(values.get("definition", {}))
+    with transaction.atomic():
+        calendar = create_record(BusinessCalendar, actor=actor, data=values, check=check)
+        CalendarRevision.objects.create(
+            calendar=calendar,
+            valid_from=dt.datetime(2000, 1, 1, tzinfo=dt.UTC),
+            definition=calendar.definition,
+        )
+        if calendar.is_default:
+            BusinessCalendar.objects.exclude(pk=calendar.pk).filter(is_default=True).update(is_default=False)
+    return calendar
+
+
+def update_calendar(
+    calendar_id: int, *, actor: Any, changes: Mapping[str, Any], version: int | None
+) -> BusinessCalendar:
+    """Change a calendar; a new definition holds from now on (running clocks keep the past as it was).
+
+    Raises:
+        ValidationError: an invalid definition.
+        ConflictError: someone changed the calendar since ``version``.
+        PermissionDenied: the actor may not configure calendars.
+    """
+    values = dict(changes)
+    if "definition" in values:
+        values["definition"] = _check_definition(values["definition"])
+    with transaction.atomic():
+        before = BusinessCalendar.objects.get(pk=calendar_id).definition
+        calendar = update_record(
+            BusinessCalendar, calendar_id, actor=actor, changes=values, expected_version=version
+        )
+        if calendar.definition != before:
+            now = timezone.now()
+            CalendarRevision.objects.filter(calendar=calendar, valid_from__gte=now).delete()
+            CalendarRevision.objects.create(calendar=calendar, valid_from=now, definition=calendar.definition)
+            queries.forget_calendar(calendar.pk)
+        if calendar.is_default:
+            BusinessCalendar.objects.exclude(pk=calendar.pk).filter(is_default=True).update(is_default=False)
+    return calendar
+
+
+def delete_calendar(calendar_id: int, *, actor: Any, version: int | None = None) -> None:
+    """Delete a calendar no agreement uses.
+
+    Raises:
+        ValidationError: an agreement still counts in this calendar.
+    """
+    if Agreement.objects.filter(calendar_id=calendar_id).exists():
+        raise ValidationError(_("Agreements use this calendar; choose another calendar for them first."))
+    delete_record(BusinessCalendar, calendar_id, actor=actor, expected_version=version)
+
+
+def import_ics(
+    calendar_id: int, *, actor: Any, data: bytes, version: int | None
+) -> tuple[BusinessCalendar, ics.Imported]:
+    """Add the closed days and closures of an iCalendar file to a calendar (from now on).
+
+    Raises:
+        ValidationError: the file cannot be read, has too many events, or the result is invalid.
+    """
+    calendar = BusinessCalendar.objects.get(pk=calendar_id)
+    definition = dict(calendar.definition)
+    try:
+        imported = ics.parse_ics(data, time_zone=definition.get("time_zone", "Asia/Tokyo"))
+    except ics.IcsError as exc:
+        raise ValidationError({"file": str(exc)}) from exc
+    dates = sorted({*definition.get("closed_dates", []), *(d.isoformat() for d in imported.closed_dates)})
+    known = {(c["start"], c["end"]) for c in definition.get("closures", [])}
+    closures = [*definition.get("closures", [])]
+    closures += [c for c in imported.closures if (c["start"], c["end"]) not in known]
+    definition.update(closed_dates=dates, closures=closures)
+    updated = update_calendar(calendar_id, actor=actor, changes={"definition": definition}, version=version)
+    return updated, imported
+
+
+def calendar_services() -> tuple[Any, Any, Any]:
+    """Return the create, update and delete services of calendars (for the generic pages and API)."""
+
+    def update(pk: int, *, actor: Any, changes: Mapping[str, Any], version: int | None) -> BusinessCalendar:
+        return update_calendar(pk, actor=actor, changes=changes, version=version)
+
+    return create_calendar, update, delete_calendar
+
+
+# -- tickets: agreements, clocks, results ------------------------------------------------------
+
+
+MATCH_FIELDS = frozenset({"service_id", "organisation_id", "kind", "priority", "team_id"})
+
+
+def _current(ticket: Ticket) -> dict[str, TicketAgreement]:
+    return {ta.kind: ta for ta in TicketAgreement.objects.filter(ticket=ticket, until__isnull=True)}
+
+
+def rematch(
+    ticket: Ticket, *, now: dt.datetime | None = None, reason: str = ""
+) -> dict[str, Agreement | None]:
+    """Match the ticket's agreements again and record every change (inside the ticket's transaction)."""
+    now = now or timezone.now()
+    chosen = policies.match(queries.active_agreements(), ticket)
+    current = _current(ticket)
+    for kind in AgreementKind.values:
+        agreement = chosen.get(kind)
+        held = current.get(kind)
+        if (held.agreement_id if held else None) == (agreement.pk if agreement else None):
+            continue
+        if held is not None:
+            TicketAgreement.objects.filter(pk=held.pk).update(until=now)
+        why = reason or (policies.why(agreement, ticket) if agreement is not None else "")
+        if agreement is not None:
+            TicketAgreement.objects.create(
+                ticket=ticket, agreement=agreement, kind=kind, since=now, reason=why[:300]
+            )
+        audit.record(
+            ticket,
+            action="agreement",
+            changes={kind: [held.agreement_id if held else None, agreement.pk if agreement else None]},
+            meta={"reason": why, "version": ticket.version},
+        )
+        events.emit(
+            AgreementChanged(
+                ticket_id=ticket.pk,
+                kind=kind,
+                agreement_id=agreement.pk if agreement else None,
+                previous_id=held.agreement_id if held else None,
+            )
+        )
+    return chosen
+
+
+def refresh(ticket: Ticket, *, now: dt.datetime | None = None) -> list[queries.TicketClock]:
+    """Recompute the ticket's clocks, store the next due time and, once stopped, the results."""
+    now = now or timezone.now()
+    found = queries.ticket_clocks([ticket.pk], now=now).get(ticket.pk, [])
+    due, state = policies.summary(
+        [c.clock for c in found if c.kind == AgreementKind.SLA] or [c.clock for c in found]
+    )
+    breached = ticket.sla_breached or any(
+        c.clock.state == clocks.BREACHED for c in found if c.kind == AgreementKind.SLA
+    )
+    if (due, state, breached) != (ticket.sla_due_at, ticket.sla_state, ticket.sla_breached):
+        tickets.set_service_level(ticket, due_at=due, state=state, breached=breached)
+    _store_results(ticket, found)
+    return found
+
+
+def _store_results(ticket: Ticket, found: list[queries.TicketClock]) -> None:
+    stopped = ticket.state_category in clocks.STOPPED
+    if not found:
+        return
+    if not stopped:
+        ClockResult.objects.filter(ticket=ticket).delete()  # reopened: measured again when it stops
+        return
+    keep = []
+    for item in found:
+        clock = item.clock
+        if clock.stopped_at is None or clock.state not in (clocks.MET, clocks.BREACHED):
+            continue
+        local = clock.stopped_at.astimezone(item.zone)
+        values = {
+            "month": local.date().replace(day=1),
+            "stopped_at": clock.stopped_at,
+            "target_seconds": int(clock.target.total_seconds()),
+            "elapsed_seconds": int(clock.elapsed.total_seconds()),
+            "met": clock.state == clocks.MET,
+            "service_id": ticket.service_id,
+            "customer_id": ticket.organisation_id,
+            "priority": ticket.priority,
+            "ticket_kind": ticket.kind,
+        }
+        row, _created = ClockResult.objects.update_or_create(
+            ticket=ticket, agreement_id=item.agreement_id, metric=clock.metric, defaults=values
+        )
+        keep.append(row.pk)
+    ClockResult.objects.filter(ticket=ticket).exclude(pk__in=keep).delete()
+
+
+@history.on_change
+def ticket_changed(ticket: Ticket, changed: frozenset[str]) -> None:
+    """Keep a ticket's agreements and clocks current after a change (called by the ticket core)."""
+    if changed & MATCH_FIELDS:
+        rematch(ticket)
+    refresh(ticket)
+
+
+def assign_agreement(ticket_id: int, *, actor: Any, agreement_id: int, reason: str) -> Ticket:
+    """Put a ticket under a chosen agreement by hand (recorded with the reason; rules may change it later).
+
+    Raises:
+        ValidationError: no reason, or an inactive agreement.
+        PermissionDenied: the actor may not change the ticket.
+    """
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why this agreement applies.")})
+    with tickets.writing():
+        ticket = tickets.lock_for_change(ticket_id, actor=actor)
+        agreement = Agreement.objects.filter(pk=agreement_id, is_active=True).first()
+        if agreement is None:
+            raise ValidationError({"agreement": _("No such active agreement.")})
+        now = timezone.now()
+        held = _current(ticket).get(agreement.kind)
+        if held is None or held.agreement_id != agreement.pk:
+            if held is not None:
+                TicketAgreement.objects.filter(pk=held.pk).update(until=now)
+            TicketAgreement.objects.create(
+                ticket=ticket, agreement=agreement, kind=agreement.kind, since=now, reason=reason[:300]
+            )
+            audit.record(
+                ticket,
+                action="agreement",
+                changes={agreement.kind: [held.agreement_id if held else None, agreement.pk]},
+                meta={"reason": reason, "version": ticket.version},
+            )
+        refresh(ticket, now=now)
+    return ticket

@@ -1,0 +1,93 @@
+"""Record a ticket's state history and tell other domains what changed (service levels plug in here).
+
+Ticket services call :func:`record` after every save. It appends a :class:`StateLog` row when the
+state, priority, team or assignee changed, and calls the functions registered with
+:func:`on_change` (inside the same transaction) when any of ``HISTORY_FIELDS`` changed, so that
+service level management can match the agreement and keep its clocks without the ticket core
+importing it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
+
+from django.utils import timezone
+
+from .models import StateLog, Ticket
+from .models.ticket import HISTORY_FIELDS
+
+LOGGED = frozenset({"state_id", "priority", "team_id", "assignee_id"})
+
+Hook = Callable[[Ticket, frozenset[str]], None]
+HOOKS: list[Hook] = []
+_deferred: contextvars.ContextVar[dict[int, tuple[Ticket, set[str]]] | None] = contextvars.ContextVar(
+    "ticket_history_deferred", default=None
+)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Run the change hooks once per ticket at the end of the block (a ticket write saves several times)."""
+    if _deferred.get() is not None:
+        yield
+        return
+    pending: dict[int, tuple[Ticket, set[str]]] = {}
+    token = _deferred.set(pending)
+    try:
+        yield
+        while pending:
+            ticket_id = next(iter(pending))
+            ticket, changed = pending.pop(ticket_id)
+            for hook in HOOKS:
+                hook(ticket, frozenset(changed))
+    finally:
+        _deferred.reset(token)
+
+
+def _run(ticket: Ticket, changed: frozenset[str]) -> None:
+    pending = _deferred.get()
+    if pending is not None:
+        pending.setdefault(ticket.pk, (ticket, set()))[1].update(changed)
+        pending[ticket.pk] = (ticket, pending[ticket.pk][1])
+        return
+    for hook in HOOKS:
+        hook(ticket, changed)
+
+
+def on_change(fn: Hook) -> Hook:
+    """Register ``fn(ticket, changed_fields)``, called after a ticket's tracked fields changed."""
+    if fn not in HOOKS:
+        HOOKS.append(fn)
+    return fn
+
+
+def record(ticket: Ticket) -> None:
+    """Append the ticket's state history row if needed and run the change hooks (inside the transaction)."""
+    values = tuple(getattr(ticket, f) for f in HISTORY_FIELDS)
+    before = ticket._history_values
+    if before == values:
+        return
+    changed = frozenset(
+        f
+        for f, old, new in zip(HISTORY_FIELDS, before or (None,) * len(values), values, strict=True)
+        if old != new
+    )
+    if before is None or changed & LOGGED:
+        StateLog.objects.create(
+            ticket=ticket,
+            at=timezone.now(),
+            state_id=ticket.state_id,
+            category=ticket.state_category,
+            priority=ticket.priority,
+            team_id=ticket.team_id,
+            assignee_id=ticket.assignee_id,
+        )
+    ticket._history_values = values
+    _run(ticket, changed if before is not None else frozenset(HISTORY_FIELDS))
+
+
+def announce(ticket: Ticket, changed: frozenset[str]) -> None:
+    """Run the change hooks for a change outside the history fields (a public reply of the desk)."""
+    _run(ticket, changed)
