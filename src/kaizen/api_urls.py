@@ -34,6 +34,14 @@ from kaizen.portfolio.api.views import (
     ServiceViewSet,
 )
 from kaizen.requests.api.views import ApprovalViewSet, CatalogItemViewSet, TaskViewSet
+from kaizen.slm.api.reports import SlaReportView
+from kaizen.slm.api.views import (
+    AgreementViewSet,
+    CalendarViewSet,
+    OutageViewSet,
+    TicketClocksView,
+    TierViewSet,
+)
 from kaizen.tickets.api.views import (
     AttachmentContentView,
     IncidentViewSet,
@@ -66,6 +74,10 @@ router.register("catalog-items", CatalogItemViewSet, basename="catalog-item")
 router.register("approvals", ApprovalViewSet, basename="approval")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("webhooks", EndpointViewSet, basename="webhook")
+router.register("calendars", CalendarViewSet, basename="calendar")
+router.register("service-tiers", TierViewSet, basename="service-tier")
+router.register("agreements", AgreementViewSet, basename="agreement")
+router.register("outages", OutageViewSet, basename="outage")
 router.register("audit", AuditViewSet, basename="audit")
 router.register("me/tokens", TokenViewSet, basename="token")
 
@@ -79,5 +91,7 @@ urlpatterns = [
     path("cis/<int:pk>/impact/", CIImpactView.as_view(), name="api-ci-impact"),
     path("services/<int:pk>/impact/", ServiceImpactView.as_view(), name="api-service-impact"),
     path("attachments/<int:pk>/content/", AttachmentContentView.as_view(), name="api-attachment-content"),
+    path("reports/sla/", SlaReportView.as_view(), name="api-sla-report"),
+    path("tickets/<int:pk>/clocks/", TicketClocksView.as_view(), name="api-ticket-clocks"),
     path("", include(router.urls)),
 ]

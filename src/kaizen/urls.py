@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("kaizen.tickets.urls")),
     path("", include("kaizen.portal.urls")),
     path("", include("kaizen.requests.urls")),
+    path("", include("kaizen.slm.urls")),
+    path("service-levels/reports/", include("kaizen.slm.report_urls")),
 ]
 
 handler404 = api_not_found

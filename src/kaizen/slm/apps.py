@@ -14,4 +14,4 @@ class SlmConfig(AppConfig):
     verbose_name = _("Service levels")
 
     def ready(self) -> None:
-        from . import defaults, receivers, tasks  # noqa: F401
+        from . import defaults, demo, navigation, receivers, tasks  # noqa: F401

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from kaizen.core.access import READ_ROLES, STAFF_ROLES, AccessPolicy, Role
+from kaizen.core.access import STAFF_ROLES, AccessPolicy, Role
 from kaizen.core.models import Record
 
 from .choices import AgreementKind, Metric
@@ -65,11 +65,7 @@ class BusinessCalendar(Named, Record):
         _("default calendar"), default=False, help_text=_("Used by agreements that do not choose one.")
     )
 
-    access_policy: ClassVar[AccessPolicy] = AccessPolicy(
-        org_field=None,
-        actions={"view": READ_ROLES, "add": MANAGERS, "change": MANAGERS, "delete": frozenset({Role.ADMIN})},
-        shared=True,
-    )
+    access_policy: ClassVar[AccessPolicy] = SHARED
 
     class Meta:
         ordering: ClassVar[list[str]] = ["name"]
@@ -421,6 +417,20 @@ class Outage(Record):
         actions={"view": STAFF_ROLES, "add": WORKERS, "change": WORKERS, "delete": MANAGERS},
     )
 
+    def organisation_id_for_audit(self) -> int | None:
+        """The provider organisation of the service (outages are scoped by it)."""
+        service = self.service if self.service_id else None
+        return service.organisation_id if service is not None else None
+
+    def add_scope_id(self) -> int | None:
+        """Recording an outage needs the right in the service's provider organisation."""
+        return self.organisation_id_for_audit()
+
+    def clean(self) -> None:
+        """Refuse an outage that ends before it starts."""
+        if self.end is not None and self.start is not None and self.end <= self.start:
+            raise ValidationError({"end": _("The outage must end after it starts.")})
+
     class Meta:
         ordering: ClassVar[list[str]] = ["-start"]
         verbose_name = _("outage")
@@ -428,4 +438,4 @@ class Outage(Record):
         indexes: ClassVar[list[Any]] = [models.Index(fields=["service", "start"], name="slm_outage_idx")]
 
     def __str__(self) -> str:
-        return f"{self.service_id} {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.service} {self.start:%Y-%m-%d %H:%M}"

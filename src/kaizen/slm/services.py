@@ -268,3 +268,86 @@ def assign_agreement(ticket_id: int, *, actor: Any, agreement_id: int, reason: s
             )
         refresh(ticket, now=now)
     return ticket
+
+
+# -- tiers, agreements, outages ----------------------------------------------------------------
+
+M2M = ("pause_states", "supplier_states")
+
+
+def _set_m2m(agreement: Agreement, values: Mapping[str, Any]) -> None:
+    for name in M2M:
+        if name not in values:
+            continue
+        manager = getattr(agreement, name)
+        before = sorted(manager.values_list("pk", flat=True))
+        manager.set(values[name])
+        after = sorted(manager.values_list("pk", flat=True))
+        if before != after:
+            audit.record(agreement, action="update", changes={name: [before, after]})
+
+
+def create_agreement(*, actor: Any, data: Mapping[str, Any]) -> Agreement:
+    """Create an SLA, OLA or underpinning contract; it applies to tickets recorded or changed from now on.
+
+    Raises:
+        ValidationError: it could never apply (no target for its priorities), bad targets or steps.
+        PermissionDenied: the actor may not configure agreements.
+    """
+    values = dict(data)
+    m2m = {k: values.pop(k) for k in M2M if k in values}
+    if not values.get("calendar"):
+        values["calendar"] = BusinessCalendar.objects.filter(is_default=True).first()
+    values.setdefault("ticket_kinds", ["incident", "request"])
+    values.setdefault("warn_at", [75, 90])
+    with transaction.atomic():
+        agreement = create_record(Agreement, actor=actor, data=values)
+        _set_m2m(agreement, m2m)
+    return agreement
+
+
+def update_agreement(
+    agreement_id: int, *, actor: Any, changes: Mapping[str, Any], version: int | None
+) -> Agreement:
+    """Change an agreement; clocks of open tickets under it are recomputed with the new terms.
+
+    Raises:
+        ValidationError: invalid terms.
+        ConflictError: someone changed it since ``version``.
+    """
+    values = dict(changes)
+    m2m = {k: values.pop(k) for k in M2M if k in values}
+    with transaction.atomic():
+        agreement = update_record(
+            Agreement, agreement_id, actor=actor, changes=values, expected_version=version
+        )
+        _set_m2m(agreement, m2m)
+    return agreement
+
+
+def delete_agreement(agreement_id: int, *, actor: Any, version: int | None = None) -> None:
+    """Delete an agreement no ticket was measured against; otherwise deactivate it instead.
+
+    Raises:
+        ValidationError: tickets were measured against it (keep it for the reports, set it inactive).
+    """
+    if TicketAgreement.objects.filter(agreement_id=agreement_id).exists():
+        raise ValidationError(
+            _("Tickets were measured against this agreement; make it inactive so the reports keep it.")
+        )
+    delete_record(Agreement, agreement_id, actor=actor, expected_version=version)
+
+
+def record_services(model: Any) -> tuple[Any, Any, Any]:
+    """Return create, update and delete services for tiers and outages (authorised, validated, audited)."""
+
+    def create(*, actor: Any, data: Mapping[str, Any]) -> Any:
+        return create_record(model, actor=actor, data=data)
+
+    def update(pk: int, *, actor: Any, changes: Mapping[str, Any], version: int | None) -> Any:
+        return update_record(model, pk, actor=actor, changes=changes, expected_version=version)
+
+    def delete(pk: int, *, actor: Any, version: int | None = None) -> None:
+        delete_record(model, pk, actor=actor, expected_version=version)
+
+    return create, update, delete

@@ -22,7 +22,7 @@ from kaizen.core.services import ActionNotAllowed
 from kaizen.core.ui.views import SERVICE_ERRORS, apply_service_errors, history_rows
 from kaizen.portfolio import impact
 
-from . import automation, downloads, queries, services, workflow
+from . import automation, downloads, panels, queries, services, workflow
 from .choices import Kind, ReviewStatus, Visibility
 from .filters import TicketFilter
 from .forms import (
@@ -392,6 +392,7 @@ def _page(
             "link_form": LinkForm(),
             "major_form": MajorForm(initial={"version": ticket.version}),
             "impact": _impact_summary(ticket, user) if ticket.cis.exists() else None,
+            "panels": panels.render(request, ticket),
             "history": history_rows(ticket),
             "watching": person is not None and ticket.watchers.filter(pk=person.pk).exists(),
             "watchers": list(ticket.watchers.all()),

@@ -72,3 +72,22 @@ def ticket_badges(ticket: object) -> str:
         flags.append(("badge-warn", gettext("Needs review")))
     parts.append(format_html_join("", ' <span class="badge {}">{}</span>', flags))
     return mark_safe("".join(parts))  # noqa: S308 - every part is escaped by format_html
+
+
+@register.filter
+def duration_short(value: object) -> str:
+    """Render a timedelta as hours and minutes ("2 h 05 min"; negative values with a minus sign)."""
+    import datetime as dt
+
+    from django.utils.translation import gettext
+
+    if not isinstance(value, dt.timedelta):
+        return ""
+    total = int(value.total_seconds() // 60)
+    sign = "-" if total < 0 else ""
+    hours, minutes = divmod(abs(total), 60)
+    if hours and minutes:
+        return sign + gettext("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    if hours:
+        return sign + gettext("%(h)d h") % {"h": hours}
+    return sign + gettext("%(m)d min") % {"m": minutes}
