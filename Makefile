@@ -5,7 +5,9 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 STRICT = src/kaizen/tickets/policies.py src/kaizen/tickets/workflow.py src/kaizen/tickets/services.py \
 	src/kaizen/tickets/queries.py src/kaizen/tickets/automation.py src/kaizen/tickets/tasks.py \
 	src/kaizen/requests/services.py src/kaizen/improvement/services.py \
-	src/kaizen/portfolio/impact.py src/kaizen/portfolio/impact_index.py
+	src/kaizen/portfolio/impact.py src/kaizen/portfolio/impact_index.py \
+	src/kaizen/tickets/history.py src/kaizen/slm/services.py src/kaizen/slm/queries.py src/kaizen/slm/policies.py \
+	src/kaizen/slm/clocks.py src/kaizen/slm/alerts.py src/kaizen/slm/tasks.py src/kaizen/slm/calendars.py
 
 .PHONY: dev tools demo test test-unit test-e2e test-pg lint bench messages vendor
 

@@ -1,3 +1,17 @@
 """Root pytest configuration."""
 
+from collections.abc import Iterator
+
+import pytest
+
 pytest_plugins = ["kaizen.core.testing.browser"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_service_level_configuration() -> Iterator[None]:
+    """Forget service levels' cached configuration: tests reuse ids and frozen times."""
+    from kaizen.slm import queries
+
+    queries.reset()
+    yield
+    queries.reset()

@@ -200,9 +200,10 @@ def _apply(
     if action in (AlertAction.NOTIFY, AlertAction.ESCALATE):
         return str(action)
     if action == AlertAction.RAISE_PRIORITY:
-        return f"raise_priority:P{ticket.priority - 1}" if tickets.raise_priority(ticket, rule=label) else ""
+        return f"raise_priority:P{ticket.priority}" if tickets.raise_priority(ticket, rule=label) else ""
     if action == AlertAction.REASSIGN:
-        team = Team.objects.filter(pk=step.get("team")).first()
+        team_id = step.get("team")
+        team = Team.objects.filter(pk=team_id).first() if isinstance(team_id, int) else None
         if team is None or team.pk == ticket.team_id:
             return ""
         tickets.route(ticket, team=team, rule=label)

@@ -13,7 +13,9 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from django.db import connection
 from django.db.models import F, Max, Q
 
 from kaizen.core.lib.business_time import Schedule, Timeline, zone
@@ -22,7 +24,7 @@ from kaizen.tickets.models import Comment, StateLog, Ticket, WorkflowState
 
 from . import calendars, clocks
 from .choices import AgreementKind
-from .models import Agreement, BusinessCalendar, CalendarRevision, TicketAgreement
+from .models import Agreement, BusinessCalendar, CalendarRevision, ServiceTier, TicketAgreement
 
 _schedules: dict[int, Schedule] = {}
 """Schedules by revision id: revisions never change, so this cache is never stale."""
@@ -49,14 +51,58 @@ def forget_calendar(calendar_id: int) -> None:
     """Drop nothing but what is safe to drop: revisions are immutable, so schedules stay cached."""
 
 
+@dataclass(frozen=True)
+class Config:
+    """Agreements (with tiers and pause states) and workflow state flags, as of ``stamp``."""
+
+    stamp: tuple[Any, ...]
+    agreements: dict[int, Agreement]
+    active: list[Agreement]
+    states: dict[int, tuple[bool, bool, str]]
+
+
+_config: Config | None = None
+
+
+def _stamp() -> tuple[Any, ...]:
+    tables = [Agreement._meta.db_table, ServiceTier._meta.db_table, WorkflowState._meta.db_table]
+    parts = ", ".join(
+        f"(SELECT COUNT(*) FROM {t}), (SELECT MAX(id) FROM {t}), (SELECT MAX(updated_at) FROM {t})"  # noqa: S608
+        for t in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {parts}")
+        row = cursor.fetchone()
+    return tuple(row or ())
+
+
+def config() -> Config:
+    """Return the service level configuration, reloaded when any agreement, tier or state changed.
+
+    One small query checks the counts and latest changes of the three tables on every call, so
+    every worker process sees a change at its next ticket write.
+    """
+    global _config
+    stamp = _stamp()
+    if _config is None or _config.stamp != stamp:
+        rows = list(
+            Agreement.objects.select_related("tier")
+            .prefetch_related("pause_states", "supplier_states")
+            .order_by("order", "pk")
+        )
+        _config = Config(stamp, {a.pk: a for a in rows}, [a for a in rows if a.is_active], state_flags())
+    return _config
+
+
+def reset() -> None:
+    """Forget the cached configuration (tests that reuse ids and frozen times call it)."""
+    global _config
+    _config = None
+
+
 def active_agreements() -> list[Agreement]:
     """Return the active agreements with what matching and clocks need."""
-    return list(
-        Agreement.objects.filter(is_active=True)
-        .select_related("tier")
-        .prefetch_related("pause_states", "supplier_states")
-        .order_by("order", "pk")
-    )
+    return config().active
 
 
 def timelines(calendar_ids: Iterable[int]) -> dict[int, tuple[Timeline, zoneinfo.ZoneInfo]]:
@@ -138,12 +184,8 @@ def ticket_clocks(ticket_ids: Sequence[int], *, now: dt.datetime) -> dict[int, l
     if not held:
         return {}
     ids = sorted({tid for tid, _a in held})
-    agreements = {
-        a.pk: a
-        for a in Agreement.objects.filter(pk__in={aid for _t, aid in held})
-        .select_related("tier")
-        .prefetch_related("pause_states", "supplier_states")
-    }
+    settings_ = config()
+    agreements = {aid: settings_.agreements[aid] for _t, aid in held}
     tickets = {
         row[0]: row
         for row in Ticket.objects.filter(pk__in=ids).values_list("pk", "priority", "first_response_at")
@@ -165,7 +207,7 @@ def ticket_clocks(ticket_ids: Sequence[int], *, now: dt.datetime) -> dict[int, l
             .values_list("ticket_id", "last")
         )
     calendars_ = timelines({a.calendar_id for a in agreements.values()})
-    states = state_flags()
+    states = settings_.states
     out: dict[int, list[TicketClock]] = defaultdict(list)
     for tid, aid in held:
         agreement = agreements[aid]

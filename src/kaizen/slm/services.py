@@ -204,7 +204,8 @@ def _store_results(ticket: Ticket, found: list[queries.TicketClock]) -> None:
     if not found:
         return
     if not stopped:
-        ClockResult.objects.filter(ticket=ticket).delete()  # reopened: measured again when it stops
+        if ticket.reopen_count:
+            ClockResult.objects.filter(ticket=ticket).delete()  # reopened: measured again when it stops
         return
     keep = []
     for item in found:

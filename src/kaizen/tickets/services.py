@@ -320,8 +320,22 @@ def set_service_level(ticket: Ticket, *, due_at: Any, state: str, breached: bool
     newly_breached = breached and not ticket.sla_breached
     Ticket.objects.filter(pk=ticket.pk).update(sla_due_at=due_at, sla_state=state, sla_breached=breached)
     ticket.sla_due_at, ticket.sla_state, ticket.sla_breached = due_at, state, breached
-    if newly_breached:
-        audit.record(ticket, action="sla_breached", changes={"sla_breached": [False, True]})
+    if not newly_breached:
+        return
+    audit.record(ticket, action="sla_breached", changes={"sla_breached": [False, True]})
+    if ticket.kind == Kind.INCIDENT and ticket.state_category == StateCategory.RESOLVED:
+        before = (ticket.review_status, list(ticket.review_reasons))
+        automation.flag_for_review(ticket)  # the breach was measured as it was resolved
+        if (ticket.review_status, ticket.review_reasons) != before:
+            Ticket.objects.filter(pk=ticket.pk).update(
+                review_status=ticket.review_status, review_reasons=ticket.review_reasons
+            )
+            audit.record(
+                ticket,
+                action="update",
+                changes={"review_status": [before[0], ticket.review_status]},
+                meta={"rule": _("A service level target was missed")},
+            )
 
 
 RESOLVED_REFERENCES = (

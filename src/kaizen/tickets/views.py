@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -47,7 +48,9 @@ SORTS = {
     "newest": ("-id",),
     "oldest": ("id",),
     "updated": ("-updated_at", "-id"),
+    "due": ("sla_due_at", "id"),
 }
+"""Queue orders (keyset pagination on these columns); ``due`` lists the tickets whose clock runs."""
 
 
 def _staff(request: HttpRequest) -> None:
@@ -97,7 +100,7 @@ def _after(qs: QuerySet[Ticket], order: tuple[str, ...], token: str) -> QuerySet
     parsed = []
     for key, value in zip(order, values, strict=True):
         name = key.lstrip("-")
-        if name == "updated_at":
+        if name in ("updated_at", "sla_due_at"):
             value = parse_datetime(str(value)) if isinstance(value, str) else None
         elif not isinstance(value, int) or isinstance(value, bool):
             value = None
@@ -135,6 +138,8 @@ def queue(request: HttpRequest) -> HttpResponse:
             errors = filterset.errors
     sort = request.GET.get("sort", "priority")
     order = SORTS.get(sort, SORTS["priority"])
+    if sort == "due":
+        qs = qs.filter(sla_due_at__isnull=False)
     qs = qs.order_by(*order)
     token = request.GET.get("after", "")[:500]
     if token:
@@ -175,7 +180,9 @@ def queue(request: HttpRequest) -> HttpResponse:
                 ("newest", _("Newest")),
                 ("oldest", _("Oldest")),
                 ("updated", _("Recently updated")),
+                ("due", _("Service level due first")),
             ],
+            "now": timezone.now(),
             "query": params.urlencode(),
             "saved_views": SavedView.objects.filter(user=request.user),
             "bulk": BulkForm(user=request.user),

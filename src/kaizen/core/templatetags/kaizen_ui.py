@@ -91,3 +91,41 @@ def duration_short(value: object) -> str:
     if hours:
         return sign + gettext("%(h)d h") % {"h": hours}
     return sign + gettext("%(m)d min") % {"m": minutes}
+
+
+@register.filter
+def sla_cell(ticket: object, now: object) -> str:
+    """Render a work item's service level projection (due time and what is left) for queue rows."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    state = getattr(ticket, "sla_state", "")
+    due = getattr(ticket, "sla_due_at", None)
+    if not state:
+        return "—"
+    labels = {
+        "running": gettext("Running"),
+        "paused": gettext("Paused"),
+        "met": gettext("Met"),
+        "breached": gettext("Breached"),
+        "cancelled": gettext("Cancelled"),
+    }
+    if due is None or not isinstance(now, dt.datetime):
+        return format_html('<span class="badge clock-{}">{}</span>', state, labels.get(state, state))
+    left = due - now
+    if left.total_seconds() < 0:
+        text = gettext("overdue by %(time)s") % {"time": duration_short(-left)}
+        state = "breached"
+    else:
+        text = gettext("%(time)s left") % {"time": duration_short(left)}
+    local = timezone.localtime(due)
+    return format_html(
+        '<span class="badge clock-{}">{}</span> <time datetime="{}">{}</time>',
+        state,
+        text,
+        due.isoformat(),
+        local.strftime("%m/%d %H:%M"),
+    )

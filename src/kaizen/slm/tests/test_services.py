@@ -285,3 +285,13 @@ def test_update_clock_restarts_with_each_public_reply(setup: dict[str, Any]) -> 
     update = _clocks(ticket, jst(2026, 12, 1, 11, 10))["update"]
     assert update.elapsed == dt.timedelta(minutes=30)
     assert update.due == jst(2026, 12, 1, 11, 40).astimezone(dt.UTC)
+
+
+def test_breach_flags_the_resolved_incident_for_review(setup: dict[str, Any]) -> None:
+    ticket = _ticket(setup, jst(2026, 12, 1, 9, 0), urgency=1, impact=1)
+    _act(ticket, "start", jst(2026, 12, 1, 9, 5))
+    _act(ticket, "resolve", jst(2026, 12, 1, 15, 0), resolution="交換", cause_class="hardware")
+    ticket.refresh_from_db()
+    assert ticket.sla_breached
+    assert ticket.review_status == "pending"
+    assert any("service level" in r or "SLA" in r or "サービスレベル" in r for r in ticket.review_reasons)
