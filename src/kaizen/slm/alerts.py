@@ -29,7 +29,7 @@ from kaizen.tickets.choices import ACTIVE_CATEGORIES
 from kaizen.tickets.models import Ticket
 
 from . import clocks, policies, queries
-from .choices import AgreementKind, AlertAction
+from .choices import AgreementKind, AlertAction, Metric
 from .events import ClockWarning
 from .models import Agreement, ClockAlert
 
@@ -194,7 +194,7 @@ def _apply(
     action = step.get("action")
     label = _("%(agreement)s: %(clock)s at %(level)s%%") % {
         "agreement": agreement.name,
-        "clock": item.clock.metric,
+        "clock": Metric(item.clock.metric).label,
         "level": level,
     }
     if action in (AlertAction.NOTIFY, AlertAction.ESCALATE):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AgreementKind(models.TextChoices):
@@ -17,19 +18,19 @@ class AgreementKind(models.TextChoices):
 class Metric(models.TextChoices):
     """What a clock measures."""
 
-    RESPONSE = "response", _("Response")
-    RESOLUTION = "resolution", _("Resolution")
-    UPDATE = "update", _("Update interval")
+    RESPONSE = "response", pgettext_lazy("clock", "Response")
+    RESOLUTION = "resolution", pgettext_lazy("clock", "Resolution")
+    UPDATE = "update", pgettext_lazy("clock", "Update interval")
 
 
 class ClockState(models.TextChoices):
     """Where a clock stands."""
 
-    RUNNING = "running", _("Running")
-    PAUSED = "paused", _("Paused")
-    MET = "met", _("Met")
-    BREACHED = "breached", _("Breached")
-    CANCELLED = "cancelled", _("Cancelled")
+    RUNNING = "running", pgettext_lazy("clock", "Running")
+    PAUSED = "paused", pgettext_lazy("clock", "Paused")
+    MET = "met", pgettext_lazy("clock", "Met")
+    BREACHED = "breached", pgettext_lazy("clock", "Breached")
+    CANCELLED = "cancelled", pgettext_lazy("clock", "Cancelled")
 
 
 class AlertAction(models.TextChoices):

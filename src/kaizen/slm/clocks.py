@@ -103,11 +103,13 @@ class Clock:
         return max(reached, default=0)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Span:
     start: int
     end: int
     entry: Entry
+    open: int = -1
+    """Business time of the whole span, once computed (-1: not yet)."""
 
 
 def _spans(entries: Sequence[Entry], now: dt.datetime) -> list[_Span]:
@@ -147,16 +149,19 @@ def _measure(
     elapsed = paused = 0
     due: int | None = None
     for span in spans:
-        start, end = span.start, span.end if until is None else min(span.end, until)
-        if end <= start:
+        end = span.end if until is None or until >= span.end else until
+        if end <= span.start:
             continue
-        if _counts(span, terms):
-            part = calendar.elapsed_us(start, end)
+        counts = _counts(span, terms)
+        if not counts and not _pauses(span, terms):
+            continue
+        part = span.open if end == span.end and span.open >= 0 else calendar.elapsed_us(span.start, end)
+        if counts:
             if due is None and elapsed + part >= goal:
-                due = calendar.add_us(start, goal - elapsed)
+                due = calendar.add_us(span.start, goal - elapsed)
             elapsed += part
-        elif _pauses(span, terms):
-            paused += calendar.elapsed_us(start, end)
+        else:
+            paused += part
     return elapsed, paused, due
 
 
@@ -236,8 +241,16 @@ def compute(
     spans = [s for s in _spans(entries, now) if s.start <= moment]
     if not spans:
         return []
+    for span in spans:  # shared by every clock of the ticket
+        if span.end > span.start and (_counts(span, terms) or _pauses(span, terms)):
+            span.open = calendar.elapsed_us(span.start, span.end)
     current = spans[-1].entry
-    resolved_at = spans[-1].start if current.category in STOPPED else None
+    resolved_at = None
+    if current.category in STOPPED:  # the start of the last run of resolved/closed spans
+        first = len(spans) - 1
+        while first > 0 and spans[first - 1].entry.category in STOPPED:
+            first -= 1
+        resolved_at = spans[first].start
     cancelled_at = spans[-1].start if current.category in CANCELLED else None
     clocks = []
     if terms.response is not None and terms.scope != SCOPE_SUPPLIER:
@@ -271,6 +284,8 @@ def compute(
     if terms.update is not None and current.category in ACTIVE and terms.scope == SCOPE_TICKET:
         since = to_us(last_update_at) if last_update_at is not None else spans[0].start
         tail = [_Span(max(s.start, since), s.end, s.entry) for s in spans if s.end > since]
+        if not tail:  # updated just now: the clock starts running from here
+            tail = [_Span(since, max(since, spans[-1].end), spans[-1].entry)]
         clocks.append(
             _clock(UPDATE, tail, terms, calendar, terms.update, stop=None, cancelled_at=None, now=moment)
         )

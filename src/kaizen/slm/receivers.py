@@ -12,6 +12,7 @@ from kaizen.tickets import notify
 from kaizen.tickets.models import Ticket
 
 from . import services  # noqa: F401 - registers the ticket-change hook
+from .choices import Metric
 from .models import Agreement
 
 
@@ -36,7 +37,7 @@ def mail_clock_warning(payload: dict[str, Any]) -> None:
         {
             "ticket": ticket,
             "agreement": agreement,
-            "metric": payload["metric"],
+            "metric": Metric(payload["metric"]).label if payload["metric"] in Metric.values else "",
             "level": payload["level"],
             "due": payload.get("due", ""),
         },

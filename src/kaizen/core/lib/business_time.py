@@ -210,6 +210,7 @@ class Schedule:
             cut.append((s, e))
         self.closures = _merge(cut)
         self._years: dict[int, _Year] = {}
+        self._last: tuple[int, int, int] = (0, 0, 0)  # start, end, year of the last year looked up
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -226,10 +227,11 @@ class Schedule:
         if minutes == DAY_MINUTES:
             day, minutes = day + dt.timedelta(days=1), 0
             fold = 0
-        local = dt.datetime(
-            day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=self.zone, fold=fold
-        )
-        return to_us(local)
+        first = dt.datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=self.zone)
+        u0, u1 = to_us(first), to_us(first.replace(fold=1))
+        if u1 < u0:  # in the gap of clocks turned forward: the offset before the change
+            return u0
+        return u1 if fold else u0
 
     def _year(self, year: int) -> _Year:
         laid = self._years.get(year)
@@ -260,6 +262,15 @@ class Schedule:
         return laid
 
     def _year_of(self, t: int) -> int:
+        start, end, known = self._last
+        if start <= t < end:
+            return known
+        year = self._locate(t)
+        laid = self._year(year)
+        self._last = (laid.starts[0], laid.starts[-1], year)
+        return year
+
+    def _locate(self, t: int) -> int:
         year = from_us(t).astimezone(self.zone).year
         laid = self._year(year)
         if t < laid.starts[0]:
@@ -329,7 +340,7 @@ class Schedule:
                 for s, e in intervals:
                     if s >= end:
                         return
-                    if e > start:
+                    if e > start and max(s, start) < min(e, end):
                         yield max(s, start), min(e, end)
             year += 1
 
@@ -369,7 +380,12 @@ class Timeline:
         if any(b is None for b in bounds[1:]):
             raise ScheduleError("only the first schedule may hold from the beginning")
         later = [b for b in bounds[1:] if b is not None]
-        if later != sorted(later) or len(set(later)) != len(later):
+        first = bounds[0]
+        if (
+            later != sorted(later)
+            or len(set(later)) != len(later)
+            or (first is not None and later and first >= later[0])
+        ):
             raise ScheduleError("schedules out of order")
         self.froms = [-(2**62), *later]
         self.schedules = [p[1] for p in pieces]
@@ -384,6 +400,8 @@ class Timeline:
         """Open time in microseconds from ``start`` to ``end``."""
         if end <= start:
             return 0
+        if len(self.schedules) == 1:
+            return self.schedules[0].elapsed_us(start, end)
         total, i = 0, self._piece(start)
         cursor = start
         while cursor < end:
@@ -396,6 +414,8 @@ class Timeline:
         """The moment at which ``amount`` of open time after ``start`` is used up."""
         if amount <= 0:
             return start
+        if len(self.schedules) == 1:
+            return self.schedules[0].add_us(start, amount)
         i, cursor, left = self._piece(start), start, amount
         while i + 1 < len(self.froms):
             available = self.schedules[i].elapsed_us(cursor, self._end(i))

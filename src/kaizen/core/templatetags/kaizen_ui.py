@@ -100,18 +100,18 @@ def sla_cell(ticket: object, now: object) -> str:
 
     from django.utils import timezone
     from django.utils.html import format_html
-    from django.utils.translation import gettext
+    from django.utils.translation import gettext, pgettext
 
     state = getattr(ticket, "sla_state", "")
     due = getattr(ticket, "sla_due_at", None)
     if not state:
         return "—"
     labels = {
-        "running": gettext("Running"),
-        "paused": gettext("Paused"),
-        "met": gettext("Met"),
-        "breached": gettext("Breached"),
-        "cancelled": gettext("Cancelled"),
+        "running": pgettext("clock", "Running"),
+        "paused": pgettext("clock", "Paused"),
+        "met": pgettext("clock", "Met"),
+        "breached": pgettext("clock", "Breached"),
+        "cancelled": pgettext("clock", "Cancelled"),
     }
     if due is None or not isinstance(now, dt.datetime):
         return format_html('<span class="badge clock-{}">{}</span>', state, labels.get(state, state))
