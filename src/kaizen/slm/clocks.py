@@ -199,7 +199,10 @@ def _clock(
     elapsed, paused, due = _measure(spans, terms, calendar, target, end)
     goal = target // dt.timedelta(microseconds=1)
     last = spans[-1] if spans else None
-    if stop is not None:
+    involved = terms.scope == SCOPE_TICKET or any(_counts(span, terms) for span in spans)
+    if not involved and (stop is not None or cancelled_at is not None):
+        state = CANCELLED_STATE  # the team never held it, or it never waited for the supplier
+    elif stop is not None:
         state = MET if elapsed <= goal else BREACHED
     elif cancelled_at is not None:
         state = CANCELLED_STATE
@@ -256,6 +259,9 @@ def compute(
     if terms.response is not None and terms.scope != SCOPE_SUPPLIER:
         stop = _response_stop(spans, terms, first_response_at)
         stop = stop if stop is None or stop <= moment else None
+        ended = cancelled_at
+        if stop is None and resolved_at is not None:  # an OLA team that never responded: not applicable
+            ended = resolved_at
         clocks.append(
             _clock(
                 RESPONSE,
@@ -264,7 +270,7 @@ def compute(
                 calendar,
                 terms.response,
                 stop=stop,
-                cancelled_at=cancelled_at if stop is None else None,
+                cancelled_at=ended if stop is None else None,
                 now=moment,
             )
         )

@@ -736,3 +736,17 @@ def test_definition_never_open() -> None:
     with pytest.raises(ScheduleError):
         never.add(t("2026-06-01 10:00"), US)
     assert never.next_open(t("2026-06-01 10:00")) is None
+
+
+def test_ola_of_a_team_that_never_held_the_ticket_does_not_apply() -> None:
+    history = [*STARTED, Row("2026-06-01 11:00", "resolved")]
+    clocks_ = compute(
+        entries(history), terms=TERMS["OLA L2"], calendar=calendar("jp"), now=t("2026-06-01 12:00")
+    )
+    assert {c.metric: c.state for c in clocks_} == {"response": "cancelled", "resolution": "cancelled"}
+
+
+def test_contract_the_supplier_was_never_involved_in_does_not_apply() -> None:
+    history = [*STARTED, Row("2026-06-01 11:00", "resolved")]
+    clocks_ = compute(entries(history), terms=TERMS["UC"], calendar=calendar("jp"), now=t("2026-06-01 12:00"))
+    assert [(c.metric, c.state) for c in clocks_] == [("resolution", "cancelled")]
