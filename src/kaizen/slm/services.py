@@ -143,17 +143,37 @@ def calendar_services() -> tuple[Any, Any, Any]:
 MATCH_FIELDS = frozenset({"service_id", "organisation_id", "kind", "priority", "team_id"})
 
 
+def _ancestors(organisation_id: int) -> list[int]:
+    """Return the organisation and its parents (an SLA with a parent company covers its subsidiaries)."""
+    from kaizen.accounts.models import Organisation
+
+    chain, current = [organisation_id], organisation_id
+    for _depth in range(20):
+        parent = Organisation.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+        if parent is None or parent in chain:
+            break
+        chain.append(parent)
+        current = parent
+    return chain
+
+
 def _current(ticket: Ticket) -> dict[str, TicketAgreement]:
     return {ta.kind: ta for ta in TicketAgreement.objects.filter(ticket=ticket, until__isnull=True)}
 
 
 def rematch(
-    ticket: Ticket, *, now: dt.datetime | None = None, reason: str = ""
+    ticket: Ticket, *, now: dt.datetime | None = None, reason: str = "", new: bool = False
 ) -> dict[str, Agreement | None]:
-    """Match the ticket's agreements again and record every change (inside the ticket's transaction)."""
+    """Match the ticket's agreements again and record every change (inside the ticket's transaction).
+
+    ``new``: the ticket was created in this transaction (it holds no agreement yet).
+    """
     now = now or timezone.now()
-    chosen = policies.match(queries.active_agreements(), ticket)
-    current = _current(ticket)
+    agreements = queries.active_agreements()
+    if any(a.customer_id is not None for a in agreements):
+        ticket._customer_chain = _ancestors(ticket.organisation_id)  # type: ignore[attr-defined]
+    chosen = policies.match(agreements, ticket)
+    current = {} if new else _current(ticket)
     for kind in AgreementKind.values:
         agreement = chosen.get(kind)
         held = current.get(kind)
@@ -234,8 +254,10 @@ def _store_results(ticket: Ticket, found: list[queries.TicketClock]) -> None:
 @history.on_change
 def ticket_changed(ticket: Ticket, changed: frozenset[str]) -> None:
     """Keep a ticket's agreements and clocks current after a change (called by the ticket core)."""
-    if changed & MATCH_FIELDS:
-        rematch(ticket)
+    new = history.CREATED in changed
+    chosen = rematch(ticket, new=new) if changed & MATCH_FIELDS else None
+    if new and not chosen:
+        return  # nothing applies to a new ticket: no clocks to keep
     refresh(ticket)
 
 

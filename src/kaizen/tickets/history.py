@@ -19,6 +19,8 @@ from .models import StateLog, Ticket
 from .models.ticket import HISTORY_FIELDS
 
 LOGGED = frozenset({"state_id", "priority", "team_id", "assignee_id"})
+CREATED = "created"
+"""Among the changed fields when the ticket was created in this transaction."""
 
 Hook = Callable[[Ticket, frozenset[str]], None]
 HOOKS: list[Hook] = []
@@ -85,7 +87,7 @@ def record(ticket: Ticket) -> None:
             assignee_id=ticket.assignee_id,
         )
     ticket._history_values = values
-    _run(ticket, changed if before is not None else frozenset(HISTORY_FIELDS))
+    _run(ticket, changed if before is not None else frozenset({*HISTORY_FIELDS, CREATED}))
 
 
 def announce(ticket: Ticket, changed: frozenset[str]) -> None:

@@ -295,3 +295,19 @@ def test_breach_flags_the_resolved_incident_for_review(setup: dict[str, Any]) ->
     assert ticket.sla_breached
     assert ticket.review_status == "pending"
     assert any("service level" in r or "SLA" in r or "サービスレベル" in r for r in ticket.review_reasons)
+
+
+def test_customer_agreement_covers_subsidiaries(setup: dict[str, Any]) -> None:
+    parent = OrganisationFactory(name="さくらホールディングス")
+    child = OrganisationFactory(name="さくら物流", parent=parent)
+    agreement = Agreement.objects.create(
+        name="さくらグループ SLA",
+        calendar=setup["calendar"],
+        tier=setup["agreement"].tier,
+        customer=parent,
+        ticket_kinds=["incident"],
+        order=5,
+    )
+    with time_machine.travel(jst(2026, 12, 1, 10, 0), tick=False):
+        ticket = f.ticket(child)
+    assert TicketAgreement.objects.get(ticket=ticket, until__isnull=True).agreement == agreement
