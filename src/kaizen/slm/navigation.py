@@ -17,6 +17,7 @@ def _staff(user: Any) -> bool:
 
 
 register_nav(NavItem("slm", _("Service levels"), "slm:home", 58, _staff))
+register_nav(NavItem("slm", _("SLA reports"), "slm_reports:report", 59, _staff))
 
 for code, label in {
     "agreement": pgettext_lazy("audit action", "agreement changed"),

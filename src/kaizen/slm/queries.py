@@ -13,18 +13,20 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Model, Q, QuerySet
 
 from kaizen.core.lib.business_time import Schedule, Timeline, zone
 from kaizen.tickets.choices import Visibility
-from kaizen.tickets.models import Comment, StateLog, Ticket, WorkflowState
+from kaizen.tickets.models import Comment, StateLog, WorkflowState
 
 from . import calendars, clocks
 from .choices import AgreementKind
 from .models import Agreement, BusinessCalendar, CalendarRevision, ServiceTier, TicketAgreement
+
+M = TypeVar("M", bound=Model)
 
 _schedules: dict[int, Schedule] = {}
 """Schedules by revision id: revisions never change, so this cache is never stale."""
@@ -172,35 +174,60 @@ def state_flags() -> dict[int, tuple[bool, bool, str]]:
     }
 
 
+def _among(qs: QuerySet[M], column: str, ids: Sequence[int]) -> QuerySet[M]:
+    """Filter ``column`` to ``ids``: one array parameter on PostgreSQL instead of one per id."""
+    if connection.vendor == "postgresql":
+        table = qs.model._meta.db_table
+        return qs.extra(where=[f'"{table}"."{column}" = ANY(%s)'], params=[list(ids)])  # noqa: S610 - names from the model
+    return qs.filter(**{f"{column}__in": list(ids)})
+
+
+def _history_rows(ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """The state history rows of ``ids`` in order, with one array parameter on PostgreSQL.
+
+    Thousands of ``IN (%s, ...)`` placeholders cost more to send and parse than the rows
+    themselves; the open-ticket check reads every open ticket's history at once.
+    """
+    table = StateLog._meta.db_table
+    columns = "ticket_id, at, state_id, category, priority, team_id, assignee_id"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {columns} FROM {table} WHERE ticket_id = ANY(%s) ORDER BY ticket_id, at, id",  # noqa: S608
+                [list(ids)],
+            )
+            return list(cursor.fetchall())
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), 900):
+        rows += list(
+            StateLog.objects.filter(ticket_id__in=ids[start : start + 900])
+            .order_by("ticket_id", "at", "pk")
+            .values_list("ticket_id", "at", "state_id", "category", "priority", "team_id", "assignee_id")
+        )
+    return rows
+
+
 def ticket_clocks(ticket_ids: Sequence[int], *, now: dt.datetime) -> dict[int, list[TicketClock]]:
     """Return the clocks of each ticket under its current agreements at ``now``."""
     if not ticket_ids:
         return {}
     held = list(
-        TicketAgreement.objects.filter(ticket_id__in=ticket_ids, until__isnull=True).values_list(
-            "ticket_id", "agreement_id"
+        _among(TicketAgreement.objects.filter(until__isnull=True), "ticket_id", ticket_ids).values_list(
+            "ticket_id", "agreement_id", "ticket__priority", "ticket__first_response_at"
         )
     )
     if not held:
         return {}
-    ids = sorted({tid for tid, _a in held})
+    ids = sorted({row[0] for row in held})
     settings_ = config()
-    agreements = {aid: settings_.agreements[aid] for _t, aid in held}
-    tickets = {
-        row[0]: row
-        for row in Ticket.objects.filter(pk__in=ids).values_list("pk", "priority", "first_response_at")
-    }
+    agreements = {row[1]: settings_.agreements[row[1]] for row in held}
     history: dict[int, list[clocks.Entry]] = defaultdict(list)
-    for tid, at, state_id, category, priority, team_id, assignee_id in (
-        StateLog.objects.filter(ticket_id__in=ids)
-        .order_by("ticket_id", "at", "pk")
-        .values_list("ticket_id", "at", "state_id", "category", "priority", "team_id", "assignee_id")
-    ):
+    for tid, at, state_id, category, priority, team_id, assignee_id in _history_rows(ids):
         history[tid].append(clocks.Entry(at, state_id, category, priority, team_id, assignee_id))
     updates: dict[int, dt.datetime] = {}
     if any(a.target(p, "update") for a in agreements.values() for p in (1, 2, 3, 4)):
         updates = dict(
-            Comment.objects.filter(ticket_id__in=ids, visibility=Visibility.PUBLIC)
+            _among(Comment.objects.filter(visibility=Visibility.PUBLIC), "ticket_id", ids)
             .exclude(Q(author__isnull=True) | Q(author_id=F("ticket__requester_id")))
             .values("ticket_id")
             .annotate(last=Max("created_at"))
@@ -208,12 +235,15 @@ def ticket_clocks(ticket_ids: Sequence[int], *, now: dt.datetime) -> dict[int, l
         )
     calendars_ = timelines({a.calendar_id for a in agreements.values()})
     states = settings_.states
+    terms_cache: dict[tuple[int, int], clocks.Terms] = {}
+    labels = {aid: a.label() for aid, a in agreements.items()}
     out: dict[int, list[TicketClock]] = defaultdict(list)
-    for tid, aid in held:
+    for tid, aid, priority, first_response_at in held:
         agreement = agreements[aid]
-        _pk, priority, first_response_at = tickets[tid]
         timeline_, tz = calendars_[agreement.calendar_id]
-        terms = terms_for(agreement, priority, states)
+        terms = terms_cache.get((aid, priority))
+        if terms is None:
+            terms = terms_cache[aid, priority] = terms_for(agreement, priority, states)
         for clock in clocks.compute(
             history.get(tid, []),
             terms=terms,
@@ -222,7 +252,7 @@ def ticket_clocks(ticket_ids: Sequence[int], *, now: dt.datetime) -> dict[int, l
             first_response_at=first_response_at,
             last_update_at=updates.get(tid),
         ):
-            out[tid].append(TicketClock(agreement.kind, aid, agreement.label(), clock, tz, terms.warn_at))
+            out[tid].append(TicketClock(agreement.kind, aid, labels[aid], clock, tz, terms.warn_at))
     return out
 
 
