@@ -39,9 +39,13 @@ SCOPE_TICKET, SCOPE_TEAM, SCOPE_SUPPLIER = "ticket", "team", "supplier"
 
 @dataclass(frozen=True)
 class Entry:
-    """From ``at`` on, the ticket had this state, priority, team and assignee."""
+    """From ``at`` on, the ticket had this state, priority, team and assignee.
 
-    at: dt.datetime
+    ``at`` is an aware datetime, or microseconds since the Unix epoch (what batch reads pass, to
+    skip building datetimes for every history row).
+    """
+
+    at: dt.datetime | int
     state_id: int
     category: str
     priority: int
@@ -112,13 +116,18 @@ class _Span:
     """Business time of the whole span, once computed (-1: not yet)."""
 
 
+def _us(moment: dt.datetime | int) -> int:
+    return moment if isinstance(moment, int) else to_us(moment)
+
+
 def _spans(entries: Sequence[Entry], now: dt.datetime) -> list[_Span]:
-    ordered = sorted(entries, key=lambda e: e.at)
+    stamps = [_us(e.at) for e in entries]
+    order = sorted(range(len(entries)), key=stamps.__getitem__)
     end_of_history = to_us(now)
     spans = []
-    for i, entry in enumerate(ordered):
-        start = to_us(entry.at)
-        end = to_us(ordered[i + 1].at) if i + 1 < len(ordered) else max(end_of_history, start)
+    for n, i in enumerate(order):
+        entry, start = entries[i], stamps[i]
+        end = stamps[order[n + 1]] if n + 1 < len(order) else max(end_of_history, start)
         spans.append(_Span(start, min(end, max(end_of_history, start)), entry))
     return spans
 
@@ -165,11 +174,13 @@ def _measure(
     return elapsed, paused, due
 
 
-def _response_stop(spans: Sequence[_Span], terms: Terms, first_response_at: dt.datetime | None) -> int | None:
+def _response_stop(
+    spans: Sequence[_Span], terms: Terms, first_response_at: dt.datetime | int | None
+) -> int | None:
     """When the response was given: first public reply, or the first state that counts as one."""
     candidates = []
     if first_response_at is not None and terms.scope == SCOPE_TICKET:
-        candidates.append(to_us(first_response_at))
+        candidates.append(_us(first_response_at))
     for span in spans:
         e = span.entry
         if terms.scope == SCOPE_TEAM:
@@ -232,7 +243,7 @@ def compute(
     terms: Terms,
     calendar: Timeline,
     now: dt.datetime,
-    first_response_at: dt.datetime | None = None,
+    first_response_at: dt.datetime | int | None = None,
     last_update_at: dt.datetime | None = None,
 ) -> list[Clock]:
     """Return the ticket's clocks (response, resolution, update: those with a target) at ``now``.

@@ -13,11 +13,11 @@ from typing import Any, ClassVar
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from kaizen.core.access import STAFF_ROLES, AccessPolicy, Role
 from kaizen.core.models import Record
+from kaizen.tickets.models import workflow
 
 from .choices import AgreementKind, Metric
 
@@ -33,24 +33,14 @@ SHARED = AccessPolicy(
 PRIORITIES = (1, 2, 3, 4)
 
 
-class Named(models.Model):
-    """A Japanese name with an optional English one, shown in the user's language."""
+class Named(workflow.Named):
+    """A unique Japanese name with an optional English one and a description."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True, max_length=5000)
 
     class Meta:
         abstract = True
-
-    def __str__(self) -> str:
-        return self.label()
-
-    def label(self) -> str:
-        """Return the name in the active language."""
-        if (translation.get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name
 
 
 class BusinessCalendar(Named, Record):

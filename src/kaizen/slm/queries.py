@@ -20,7 +20,7 @@ from django.db.models import F, Max, Model, Q, QuerySet
 
 from kaizen.core.lib.business_time import Schedule, Timeline, zone
 from kaizen.tickets.choices import Visibility
-from kaizen.tickets.models import Comment, StateLog, WorkflowState
+from kaizen.tickets.models import Comment, StateLog, Ticket, WorkflowState
 
 from . import calendars, clocks
 from .choices import AgreementKind
@@ -182,6 +182,27 @@ def _among(qs: QuerySet[M], column: str, ids: Sequence[int]) -> QuerySet[M]:
     return qs.filter(**{f"{column}__in": list(ids)})
 
 
+def _held(ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """(ticket, current agreement, priority, first response) of ``ids`` (first response in microseconds
+    since the epoch on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        held, tickets = TicketAgreement._meta.db_table, Ticket._meta.db_table
+        sql = (
+            "SELECT ta.ticket_id, ta.agreement_id, t.priority, "  # noqa: S608 - model tables
+            "(EXTRACT(EPOCH FROM t.first_response_at) * 1000000)::bigint "
+            f"FROM {held} ta JOIN {tickets} t ON t.id = ta.ticket_id "
+            "WHERE ta.until IS NULL AND ta.ticket_id = ANY(%s)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(ids)])
+            return list(cursor.fetchall())
+    return list(
+        TicketAgreement.objects.filter(until__isnull=True, ticket_id__in=list(ids)).values_list(
+            "ticket_id", "agreement_id", "ticket__priority", "ticket__first_response_at"
+        )
+    )
+
+
 def _history_rows(ids: Sequence[int]) -> list[tuple[Any, ...]]:
     """The state history rows of ``ids`` in order, with one array parameter on PostgreSQL.
 
@@ -191,6 +212,8 @@ def _history_rows(ids: Sequence[int]) -> list[tuple[Any, ...]]:
     table = StateLog._meta.db_table
     columns = "ticket_id, at, state_id, category, priority, team_id, assignee_id"
     if connection.vendor == "postgresql":
+        # Microseconds since the epoch: parsing 40,000 timestamps took longer than the clocks.
+        columns = columns.replace(" at,", " (EXTRACT(EPOCH FROM at) * 1000000)::bigint,")
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {columns} FROM {table} WHERE ticket_id = ANY(%s) ORDER BY ticket_id, at, id",  # noqa: S608
@@ -211,11 +234,7 @@ def ticket_clocks(ticket_ids: Sequence[int], *, now: dt.datetime) -> dict[int, l
     """Return the clocks of each ticket under its current agreements at ``now``."""
     if not ticket_ids:
         return {}
-    held = list(
-        _among(TicketAgreement.objects.filter(until__isnull=True), "ticket_id", ticket_ids).values_list(
-            "ticket_id", "agreement_id", "ticket__priority", "ticket__first_response_at"
-        )
-    )
+    held = _held(ticket_ids)
     if not held:
         return {}
     ids = sorted({row[0] for row in held})

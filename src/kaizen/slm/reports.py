@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from kaizen.accounts.models import Organisation
 from kaizen.core import access
+from kaizen.core.lib import business_time
 from kaizen.core.lib.business_time import Timeline, to_us
 from kaizen.portfolio.models import Service
 from kaizen.tickets.choices import Priority
@@ -746,18 +747,6 @@ def workload(user: Any, **filters: Unpack[Filters]) -> list[WorkloadRow]:
 # -- availability ------------------------------------------------------------------------------
 
 
-def _merged(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for start, end in sorted(intervals):
-        if end <= start:
-            continue
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
-
-
 def _service_agreement(candidates: list[Agreement], customer: int | None) -> Agreement | None:
     """The agreement whose target and calendar a service's availability is measured against."""
     if not candidates:
@@ -864,7 +853,9 @@ def _availability_row(
         return max(0, end - start) if timeline is None else timeline.elapsed_us(start, end)
 
     def within(planned: bool) -> int:
-        parts = _merged((max(s, lo), min(e, hi)) for s, e, p in spans if p == planned and s < hi and e > lo)
+        parts = business_time.merge(
+            (max(s, lo), min(e, hi)) for s, e, p in spans if p == planned and s < hi and e > lo
+        )
         return sum(counted(s, e) for s, e in parts)
 
     target = agreement.availability_target if agreement is not None else None

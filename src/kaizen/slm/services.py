@@ -363,14 +363,4 @@ def delete_agreement(agreement_id: int, *, actor: Any, version: int | None = Non
 
 def record_services(model: Any) -> tuple[Any, Any, Any]:
     """Return create, update and delete services for tiers and outages (authorised, validated, audited)."""
-
-    def create(*, actor: Any, data: Mapping[str, Any]) -> Any:
-        return create_record(model, actor=actor, data=data)
-
-    def update(pk: int, *, actor: Any, changes: Mapping[str, Any], version: int | None) -> Any:
-        return update_record(model, pk, actor=actor, changes=changes, expected_version=version)
-
-    def delete(pk: int, *, actor: Any, version: int | None = None) -> None:
-        delete_record(model, pk, actor=actor, expected_version=version)
-
-    return create, update, delete
+    return tickets.configuration_services(model)

@@ -95,7 +95,8 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _merge(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def merge(intervals: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return the union of (start, end) intervals, sorted, without empty ones."""
     out: list[tuple[int, int]] = []
     for start, end in sorted(intervals):
         if end <= start:
@@ -208,7 +209,7 @@ class Schedule:
             if e <= s:
                 raise ScheduleError(f"closure {start.isoformat()} – {end.isoformat()} ends before it starts")
             cut.append((s, e))
-        self.closures = _merge(cut)
+        self.closures = merge(cut)
         self._years: dict[int, _Year] = {}
         self._last: tuple[int, int, int] = (0, 0, 0)  # start, end, year of the last year looked up
 
@@ -251,7 +252,7 @@ class Schedule:
                     e = self._instant(day, end, fold=1)
                     if e > s:
                         intervals.append((s, e))
-                intervals = _merge(intervals)
+                intervals = merge(intervals)
                 if self.closures:
                     intervals = _subtract(intervals, self.closures)
             days.append(tuple(intervals))
