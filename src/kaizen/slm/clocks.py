@@ -114,6 +114,17 @@ class _Span:
     entry: Entry
     open: int = -1
     """Business time of the whole span, once computed (-1: not yet)."""
+    flag: int = -1
+    """COUNTS, PAUSES or 0 under the terms of the computation (-1: not yet)."""
+
+
+COUNTS, PAUSES = 1, 2
+
+
+def _flag(span: _Span, terms: Terms) -> int:
+    if span.flag < 0:
+        span.flag = COUNTS if _counts(span, terms) else PAUSES if _pauses(span, terms) else 0
+    return span.flag
 
 
 def _us(moment: dt.datetime | int) -> int:
@@ -161,9 +172,10 @@ def _measure(
         end = span.end if until is None or until >= span.end else until
         if end <= span.start:
             continue
-        counts = _counts(span, terms)
-        if not counts and not _pauses(span, terms):
+        flag = _flag(span, terms)
+        if not flag:
             continue
+        counts = flag == COUNTS
         part = span.open if end == span.end and span.open >= 0 else calendar.elapsed_us(span.start, end)
         if counts:
             if due is None and elapsed + part >= goal:
@@ -210,7 +222,7 @@ def _clock(
     elapsed, paused, due = _measure(spans, terms, calendar, target, end)
     goal = target // dt.timedelta(microseconds=1)
     last = spans[-1] if spans else None
-    involved = terms.scope == SCOPE_TICKET or any(_counts(span, terms) for span in spans)
+    involved = terms.scope == SCOPE_TICKET or any(_flag(span, terms) == COUNTS for span in spans)
     if not involved and (stop is not None or cancelled_at is not None):
         state = CANCELLED_STATE  # the team never held it, or it never waited for the supplier
     elif stop is not None:
@@ -219,9 +231,9 @@ def _clock(
         state = CANCELLED_STATE
     elif elapsed > goal:
         state = BREACHED
-    elif last is not None and _pauses(last, terms):
+    elif last is not None and _flag(last, terms) == PAUSES:
         state = PAUSED
-    elif last is not None and _counts(last, terms):
+    elif last is not None and _flag(last, terms) == COUNTS:
         state = RUNNING
         due = due if due is not None else calendar.add_us(now, goal - elapsed)
     else:
@@ -256,7 +268,7 @@ def compute(
     if not spans:
         return []
     for span in spans:  # shared by every clock of the ticket
-        if span.end > span.start and (_counts(span, terms) or _pauses(span, terms)):
+        if span.end > span.start and _flag(span, terms):
             span.open = calendar.elapsed_us(span.start, span.end)
     current = spans[-1].entry
     resolved_at = None
