@@ -73,24 +73,49 @@ class Clock:
     """One clock of one ticket at one moment."""
 
     metric: str
-    target: dt.timedelta
-    elapsed: dt.timedelta
-    paused: dt.timedelta
+    target_us: int
+    elapsed_us: int
+    paused_us: int
     state: str
-    due: dt.datetime | None
+    due_us: int | None
     """When the target is (or was) used up; None while paused before that."""
-    stopped_at: dt.datetime | None
+    stopped_us: int | None
     """When the clock stopped (response given, ticket resolved or cancelled); None while it runs."""
+
+    @property
+    def target(self) -> dt.timedelta:
+        """The target in business time."""
+        return dt.timedelta(microseconds=self.target_us)
+
+    @property
+    def elapsed(self) -> dt.timedelta:
+        """Business time counted so far (or until the clock stopped)."""
+        return dt.timedelta(microseconds=self.elapsed_us)
+
+    @property
+    def paused(self) -> dt.timedelta:
+        """Business time spent in pause states."""
+        return dt.timedelta(microseconds=self.paused_us)
+
+    @property
+    def due(self) -> dt.datetime | None:
+        """When the target is (or was) used up (UTC); None while paused before that."""
+        return from_us(self.due_us) if self.due_us is not None else None
+
+    @property
+    def stopped_at(self) -> dt.datetime | None:
+        """When the clock stopped (UTC); None while it runs."""
+        return from_us(self.stopped_us) if self.stopped_us is not None else None
 
     @property
     def remaining(self) -> dt.timedelta:
         """Target minus elapsed (negative once breached)."""
-        return self.target - self.elapsed
+        return dt.timedelta(microseconds=self.target_us - self.elapsed_us)
 
     @property
     def percent(self) -> float:
         """Elapsed as a percentage of the target."""
-        return 100.0 * self.elapsed / self.target if self.target else 0.0
+        return 100.0 * self.elapsed_us / self.target_us if self.target_us else 0.0
 
     @property
     def met(self) -> bool | None:
@@ -101,7 +126,7 @@ class Clock:
 
     def level(self, warn_at: Sequence[int]) -> int:
         """The highest warning threshold reached (0 none, 100 breached)."""
-        if self.elapsed > self.target:
+        if self.elapsed_us > self.target_us:
             return 100
         reached = [w for w in warn_at if self.percent >= w]
         return max(reached, default=0)
@@ -240,12 +265,12 @@ def _clock(
         state = PAUSED  # another team holds it (OLA) or it is not with the supplier (contract)
     return Clock(
         metric=metric,
-        target=target,
-        elapsed=dt.timedelta(microseconds=elapsed),
-        paused=dt.timedelta(microseconds=paused),
+        target_us=goal,
+        elapsed_us=elapsed,
+        paused_us=paused,
         state=state,
-        due=from_us(due) if due is not None else None,
-        stopped_at=from_us(end) if end is not None else None,
+        due_us=due,
+        stopped_us=end,
     )
 
 
