@@ -29,7 +29,7 @@ from kaizen.tickets.choices import ACTIVE_CATEGORIES
 from kaizen.tickets.models import Ticket
 
 from . import clocks, policies, queries
-from .choices import AgreementKind, AlertAction, Metric
+from .choices import AlertAction, Metric
 from .events import ClockWarning
 from .models import Agreement, ClockAlert
 
@@ -87,9 +87,7 @@ def _check_chunk(ids: list[int], now: dt.datetime) -> int:
             "pk", "sla_due_at", "sla_state", "sla_breached"
         )
     }
-    agreements = {
-        a.pk: a for a in Agreement.objects.filter(pk__in={i.agreement_id for v in found.values() for i in v})
-    }
+    agreements = queries.config().agreements
     open_now: dict[int, bool] = {}
     raised = 0
     for tid, items in found.items():
@@ -103,13 +101,9 @@ def _check_chunk(ids: list[int], now: dt.datetime) -> int:
                 if not agreement.alert_outside_hours and not _open(agreement, now, open_now):
                     continue
                 due.append((item, level))
-        sla = [i.clock for i in items if i.kind == AgreementKind.SLA] or [i.clock for i in items]
-        summary = policies.summary(sla)
-        breached = cached[tid][2] or any(
-            i.clock.state == clocks.BREACHED for i in items if i.kind == AgreementKind.SLA
-        )
-        if due or (summary[0], summary[1], breached) != cached[tid]:
-            raised += _act(tid, due, agreements, now, summary, breached)
+        projected = policies.projection(items, breached=cached[tid][2])
+        if due or projected != cached[tid]:
+            raised += _act(tid, due, agreements, now, projected)
     return raised
 
 
@@ -125,8 +119,7 @@ def _act(
     due: Iterable[tuple[queries.TicketClock, int]],
     agreements: Mapping[int, Agreement],
     now: dt.datetime,
-    summary: tuple[dt.datetime | None, str],
-    breached: bool,
+    projected: tuple[dt.datetime | None, str, bool],
 ) -> int:
     raised = 0
     with tickets.writing():
@@ -183,7 +176,8 @@ def _act(
             )
             raised += 1
         if ticket.version == version:  # an action that changed the ticket refreshed its clocks already
-            tickets.set_service_level(ticket, due_at=summary[0], state=summary[1], breached=breached)
+            due_at, state, breached = projected
+            tickets.set_service_level(ticket, due_at=due_at, state=state, breached=breached)
     return raised
 
 

@@ -149,3 +149,15 @@ def summary(found: Sequence[clocks.Clock]) -> tuple[dt.datetime | None, str]:
     running = [c.due for c in found if c.state == clocks.RUNNING and c.due is not None]
     worst = min(found, key=lambda c: STATE_RANK.get(c.state, 9)).state
     return (min(running) if running else None), worst
+
+
+def projection(found: Sequence[Any], *, breached: bool) -> tuple[dt.datetime | None, str, bool]:
+    """Return what the queues keep of a ticket's clocks: next due time, state, target ever missed.
+
+    ``found``: the ticket's clocks with their agreement kind (``queries.TicketClock``); the SLA's
+    clocks decide when the ticket has one, else every clock. ``breached`` is what was stored before:
+    a missed target stays missed.
+    """
+    sla = [f.clock for f in found if f.kind == AgreementKind.SLA]
+    due, state = summary(sla or [f.clock for f in found])
+    return due, state, breached or any(c.state == clocks.BREACHED for c in sla)

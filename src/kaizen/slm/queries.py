@@ -23,7 +23,7 @@ from kaizen.tickets.choices import Visibility
 from kaizen.tickets.models import Comment, StateLog, Ticket, WorkflowState
 
 from . import calendars, clocks
-from .choices import AgreementKind
+from .choices import AgreementKind, ClockState, Metric
 from .models import Agreement, BusinessCalendar, CalendarRevision, ServiceTier, TicketAgreement
 
 M = TypeVar("M", bound=Model)
@@ -48,9 +48,15 @@ class TicketClock:
         """The highest warning threshold reached (100: breached)."""
         return self.clock.level(self.warn_at)
 
+    @property
+    def metric_label(self) -> str:
+        """The translated name of the clock (response, resolution, update interval)."""
+        return str(Metric(self.clock.metric).label)
 
-def forget_calendar(calendar_id: int) -> None:
-    """Drop nothing but what is safe to drop: revisions are immutable, so schedules stay cached."""
+    @property
+    def state_label(self) -> str:
+        """The translated state of the clock (running, paused, met, breached, cancelled)."""
+        return str(ClockState(self.clock.state).label)
 
 
 @dataclass(frozen=True)

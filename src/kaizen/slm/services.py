@@ -88,7 +88,6 @@ def update_calendar(
             now = timezone.now()
             CalendarRevision.objects.filter(calendar=calendar, valid_from__gte=now).delete()
             CalendarRevision.objects.create(calendar=calendar, valid_from=now, definition=calendar.definition)
-            queries.forget_calendar(calendar.pk)
         if calendar.is_default:
             BusinessCalendar.objects.exclude(pk=calendar.pk).filter(is_default=True).update(is_default=False)
     return calendar
@@ -128,15 +127,6 @@ def import_ics(
     return updated, imported
 
 
-def calendar_services() -> tuple[Any, Any, Any]:
-    """Return the create, update and delete services of calendars (for the generic pages and API)."""
-
-    def update(pk: int, *, actor: Any, changes: Mapping[str, Any], version: int | None) -> BusinessCalendar:
-        return update_calendar(pk, actor=actor, changes=changes, version=version)
-
-    return create_calendar, update, delete_calendar
-
-
 # -- tickets: agreements, clocks, results ------------------------------------------------------
 
 
@@ -161,6 +151,29 @@ def _current(ticket: Ticket) -> dict[str, TicketAgreement]:
     return {ta.kind: ta for ta in TicketAgreement.objects.filter(ticket=ticket, until__isnull=True)}
 
 
+def _switch(
+    ticket: Ticket,
+    kind: str,
+    held: TicketAgreement | None,
+    agreement: Agreement | None,
+    why: str,
+    now: dt.datetime,
+) -> None:
+    """End the agreement ``held`` (if any), start ``agreement`` (if any) and audit the change."""
+    if held is not None:
+        TicketAgreement.objects.filter(pk=held.pk).update(until=now)
+    if agreement is not None:
+        TicketAgreement.objects.create(
+            ticket=ticket, agreement=agreement, kind=kind, since=now, reason=why[:300]
+        )
+    audit.record(
+        ticket,
+        action="agreement",
+        changes={kind: [held.agreement_id if held else None, agreement.pk if agreement else None]},
+        meta={"reason": why, "version": ticket.version},
+    )
+
+
 def rematch(
     ticket: Ticket, *, now: dt.datetime | None = None, reason: str = "", new: bool = False
 ) -> dict[str, Agreement | None]:
@@ -179,19 +192,8 @@ def rematch(
         held = current.get(kind)
         if (held.agreement_id if held else None) == (agreement.pk if agreement else None):
             continue
-        if held is not None:
-            TicketAgreement.objects.filter(pk=held.pk).update(until=now)
         why = reason or (policies.why(agreement, ticket) if agreement is not None else "")
-        if agreement is not None:
-            TicketAgreement.objects.create(
-                ticket=ticket, agreement=agreement, kind=kind, since=now, reason=why[:300]
-            )
-        audit.record(
-            ticket,
-            action="agreement",
-            changes={kind: [held.agreement_id if held else None, agreement.pk if agreement else None]},
-            meta={"reason": why, "version": ticket.version},
-        )
+        _switch(ticket, kind, held, agreement, why, now)
         events.emit(
             AgreementChanged(
                 ticket_id=ticket.pk,
@@ -207,12 +209,7 @@ def refresh(ticket: Ticket, *, now: dt.datetime | None = None) -> list[queries.T
     """Recompute the ticket's clocks, store the next due time and, once stopped, the results."""
     now = now or timezone.now()
     found = queries.ticket_clocks([ticket.pk], now=now).get(ticket.pk, [])
-    due, state = policies.summary(
-        [c.clock for c in found if c.kind == AgreementKind.SLA] or [c.clock for c in found]
-    )
-    breached = ticket.sla_breached or any(
-        c.clock.state == clocks.BREACHED for c in found if c.kind == AgreementKind.SLA
-    )
+    due, state, breached = policies.projection(found, breached=ticket.sla_breached)
     if (due, state, breached) != (ticket.sla_due_at, ticket.sla_state, ticket.sla_breached):
         tickets.set_service_level(ticket, due_at=due, state=state, breached=breached)
     _store_results(ticket, found)
@@ -278,17 +275,7 @@ def assign_agreement(ticket_id: int, *, actor: Any, agreement_id: int, reason: s
         now = timezone.now()
         held = _current(ticket).get(agreement.kind)
         if held is None or held.agreement_id != agreement.pk:
-            if held is not None:
-                TicketAgreement.objects.filter(pk=held.pk).update(until=now)
-            TicketAgreement.objects.create(
-                ticket=ticket, agreement=agreement, kind=agreement.kind, since=now, reason=reason[:300]
-            )
-            audit.record(
-                ticket,
-                action="agreement",
-                changes={agreement.kind: [held.agreement_id if held else None, agreement.pk]},
-                meta={"reason": reason, "version": ticket.version},
-            )
+            _switch(ticket, agreement.kind, held, agreement, reason, now)
         refresh(ticket, now=now)
     return ticket
 

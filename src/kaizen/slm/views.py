@@ -87,7 +87,7 @@ class CalendarUI(ModelUI):
     detail_fields = ("name", "name_en", "description", "is_default")
     detail_template = "slm/calendar_detail.html"
     create_service = staticmethod(services.create_calendar)
-    update_service = staticmethod(services.calendar_services()[1])
+    update_service = staticmethod(services.update_calendar)
     delete_service = staticmethod(services.delete_calendar)
 
     @classmethod

@@ -50,9 +50,8 @@ def deferred() -> Iterator[None]:
 
 def _run(ticket: Ticket, changed: frozenset[str]) -> None:
     pending = _deferred.get()
-    if pending is not None:
-        pending.setdefault(ticket.pk, (ticket, set()))[1].update(changed)
-        pending[ticket.pk] = (ticket, pending[ticket.pk][1])
+    if pending is not None:  # keep the latest instance and every field changed in the block
+        pending[ticket.pk] = (ticket, (pending[ticket.pk][1] if ticket.pk in pending else set()) | changed)
         return
     for hook in HOOKS:
         hook(ticket, changed)

@@ -27,7 +27,7 @@ class CalendarViewSet(RecordViewSet):
     model = BusinessCalendar
     serializer_class = serializers.CalendarSerializer
     create_service = staticmethod(services.create_calendar)
-    update_service = staticmethod(services.calendar_services()[1])
+    update_service = staticmethod(services.update_calendar)
     delete_service = staticmethod(services.delete_calendar)
 
 
