@@ -7,7 +7,10 @@ STRICT = src/kaizen/tickets/policies.py src/kaizen/tickets/workflow.py src/kaize
 	src/kaizen/requests/services.py src/kaizen/improvement/services.py \
 	src/kaizen/portfolio/impact.py src/kaizen/portfolio/impact_index.py \
 	src/kaizen/tickets/history.py src/kaizen/slm/services.py src/kaizen/slm/queries.py src/kaizen/slm/policies.py \
-	src/kaizen/slm/clocks.py src/kaizen/slm/alerts.py src/kaizen/slm/tasks.py src/kaizen/slm/calendars.py
+	src/kaizen/slm/clocks.py src/kaizen/slm/alerts.py src/kaizen/slm/tasks.py src/kaizen/slm/calendars.py \
+	src/kaizen/monitoring/services.py src/kaizen/monitoring/policies.py src/kaizen/monitoring/processing.py \
+	src/kaizen/monitoring/correlation.py src/kaizen/monitoring/tasks.py src/kaizen/monitoring/queries.py \
+	src/kaizen/monitoring/sources src/kaizen/monitoring/sns.py
 
 .PHONY: dev tools demo test test-unit test-e2e test-pg lint bench messages vendor
 

@@ -439,7 +439,7 @@ def generate_kaizen(url: str, shape: Shape, internal_org: int) -> dict[str, Any]
                 state_changed_at, impact, impact_suggested, impact_reason, urgency, priority, priority_reason,
                 major, major_since, resolution, cause_class, first_response_at, resolved_at, closed_at,
                 confirmed_at, last_requester_reply_at, reopen_count, review_status, review_reasons,
-                sla_breached, form_values, external_ref, assignee_id, catalog_item_id, category_id,
+                sla_breached, sla_state, form_values, external_ref, assignee_id, catalog_item_id, category_id,
                 organisation_id, requester_id, service_id, team_id, state_id)
             SELECT p.created, coalesce(p.closed, p.resolved, p.first_response, p.created), p.version, p.kind,
                    CASE p.kind WHEN 'incident' THEN 'INC' WHEN 'request' THEN 'REQ' ELSE 'PRB' END || '-'
@@ -452,7 +452,7 @@ def generate_kaizen(url: str, shape: Shape, internal_org: int) -> dict[str, Any]
                    coalesce(({_sql_array(CAUSES)})[p.cause_i], ''), p.first_response, p.resolved, p.closed,
                    NULL, NULL, 0, CASE WHEN p.review THEN 'pending' ELSE '' END,
                    CASE WHEN p.review THEN '["重大度の高いインシデント (P1/P2)"]'::jsonb ELSE '[]'::jsonb END,
-                   p.sla_breached, '{{}}'::jsonb, '',
+                   p.sla_breached, '', '{{}}'::jsonb, '',
                    CASE WHEN p.assigned THEN tm.members[1 + floor(p.member_r * cardinality(tm.members))::int] END,
                    NULL, ca.id, coalesce(rq.organisation_id, %s), rq.id, sv.id, tm.id,
                    st.ids[1 + floor(p.variant * cardinality(st.ids))::int]

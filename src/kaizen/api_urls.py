@@ -26,6 +26,8 @@ from kaizen.cmdb.api.views import (
 )
 from kaizen.core.api.audit import AuditViewSet
 from kaizen.core.api.me import TokenViewSet
+from kaizen.monitoring import intake
+from kaizen.monitoring.api.views import AlertViewSet, IntegrationViewSet
 from kaizen.portfolio.api.views import (
     CIImpactView,
     DependencyViewSet,
@@ -78,6 +80,8 @@ router.register("calendars", CalendarViewSet, basename="calendar")
 router.register("service-tiers", TierViewSet, basename="service-tier")
 router.register("agreements", AgreementViewSet, basename="agreement")
 router.register("outages", OutageViewSet, basename="outage")
+router.register("monitoring-integrations", IntegrationViewSet, basename="monitoring-integration")
+router.register("alerts", AlertViewSet, basename="alert")
 router.register("audit", AuditViewSet, basename="audit")
 router.register("me/tokens", TokenViewSet, basename="token")
 
@@ -93,5 +97,6 @@ urlpatterns = [
     path("attachments/<int:pk>/content/", AttachmentContentView.as_view(), name="api-attachment-content"),
     path("reports/sla/", SlaReportView.as_view(), name="api-sla-report"),
     path("tickets/<int:pk>/clocks/", TicketClocksView.as_view(), name="api-ticket-clocks"),
+    path("events/<str:source>/", intake.receive, name="api-events"),
     path("", include(router.urls)),
 ]

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "kaizen.requests",
     "kaizen.improvement",
     "kaizen.slm",
+    "kaizen.monitoring",
     "kaizen.portal",
     "kaizen.webhooks",
     "django.contrib.auth",
@@ -140,7 +141,8 @@ MEDIA_ROOT = DATA_DIR / "files"
 
 MAX_REQUEST_BYTES = int(CONFIG["MAX_REQUEST_BYTES"])
 MAX_IMPORT_BYTES = int(CONFIG["MAX_IMPORT_BYTES"])
-IMPORT_PATHS = ("/api/v1/cmdb/import/",)
+IMPORT_PATHS = ("/api/v1/cmdb/import/", "/api/v1/events/")
+"""Paths allowed MAX_IMPORT_BYTES (event intake: each integration sets its own lower limit)."""
 ATTACHMENT_MAX_BYTES = int(CONFIG["ATTACHMENT_MAX_BYTES"])
 ATTACHMENT_ROOT = DATA_DIR / "attachments"
 UPLOAD_PATH_PATTERN = (

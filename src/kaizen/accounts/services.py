@@ -184,3 +184,27 @@ def create_login(
         person.save(update_fields=["user", "version", "updated_at"])
         audit.record(person, action="update", changes={"user": [None, user.pk]})
     return user
+
+
+def create_service_account(*, organisation_id: int, username: str, role: str, purpose: str) -> User:
+    """Create a login-less user holding ``role`` in one organisation, for an integration to act as.
+
+    The caller has already authorised the integration it belongs to (a manager configuring a
+    monitoring source); the account cannot log in (no usable password) and is audited like any
+    other user and membership.
+
+    Raises:
+        ValidationError: the username is taken or invalid.
+    """
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise ValidationError({"username": _("This username is taken.")})
+        user = User(username=username)
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        audit.record(user, action="create", changes={"username": [None, username]}, meta={"purpose": purpose})
+        create_record(
+            Membership, actor=None, check=False, data={"user": user, "organisation_id": organisation_id, "role": role}
+        )
+    return user

@@ -1,0 +1,488 @@
+"""From alerts to incidents: CI mapping, inhibition, suppression, grouping, reopening, resolving.
+
+Called by the processing inside the delivery's transaction with the alerts it changed, so an
+incident exists (or is updated) when the delivery is marked processed. The CMDB is reached through
+``cmdb`` and ``portfolio`` reads, tickets only through ``tickets.services``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kaizen.cmdb.models import ConfigurationItem
+from kaizen.core import context
+from kaizen.portfolio import impact
+from kaizen.tickets import services as tickets
+from kaizen.tickets.choices import Channel, Kind, StateCategory, Visibility
+from kaizen.tickets.models import Ticket
+from kaizen.core.services import ActionNotAllowed
+
+from . import policies
+from .choices import AlertStatus, CIField, EventKind, MatchField, Suppression
+from .models import Alert, CIMapping, Event, Integration, MaintenanceWindow
+
+if TYPE_CHECKING:
+    from .processing import Outcome
+
+log = logging.getLogger("kaizen.monitoring")
+
+ACTIVE = (StateCategory.NEW, StateCategory.OPEN, StateCategory.PENDING, StateCategory.APPROVAL)
+DEFAULT_RULES = (
+    (MatchField.LABEL, "ci", "", CIField.NAME, ""),
+    (MatchField.HOST, "", "", CIField.NAME, ""),
+    (MatchField.HOST, "", "", CIField.ATTRIBUTE, "hostname"),
+    (MatchField.HOST, "", r"^([^.]+)\.", CIField.NAME, ""),
+    (MatchField.ADDRESS, "", "", CIField.ATTRIBUTE, "ip_address"),
+    (MatchField.ADDRESS, "", "", CIField.ATTRIBUTE, "management_ip"),
+    (MatchField.RESOURCE, "", "", CIField.NAME, ""),
+)
+"""Used when the organisation has no mapping rules: label ``ci``, host name, IP, resource."""
+
+
+def correlate(integration: Integration, outcome: Outcome, *, now: dt.datetime) -> None:
+    """Map, suppress, group and (re)open or resolve incidents for the alerts a delivery changed."""
+    alerts = list(outcome.touched.values())
+    if not alerts:
+        return
+    opened = [a for a in alerts if EventKind.OPENED in outcome.changes.get(a.pk, ())]
+    if opened:
+        _map_cis(integration, opened)
+        _inherit_silences(integration, opened, now)
+        _mark_flapping(integration, opened, now)
+    with context.acting(user=integration.run_as, channel=context.Channel.MONITORING, label=integration.name):
+        needing = [
+            a for a in alerts if a.is_open and a.status == AlertStatus.FIRING and a.incident_id is None
+        ]
+        if needing:
+            _open_incidents(integration, needing, now)
+        _update_incidents(integration, alerts, outcome, now)
+
+
+# -- CI mapping -------------------------------------------------------------------------------
+
+
+def _rules(integration: Integration) -> list[tuple[str, str, str, str, str]]:
+    rows = CIMapping.objects.filter(organisation_id=integration.organisation_id, is_active=True).filter(
+        Q(integration__isnull=True) | Q(integration=integration)
+    )
+    found = [(r.match_field, r.label, r.pattern, r.ci_field, r.ci_attribute) for r in rows]
+    return found or list(DEFAULT_RULES)
+
+
+def _find_ci(organisation_id: int, ci_field: str, attribute: str, value: str) -> int | None:
+    qs = ConfigurationItem.objects.filter(organisation_id=organisation_id)
+    if ci_field == CIField.NAME:
+        qs = qs.filter(name__iexact=value)
+    elif ci_field == CIField.NUMBER:
+        qs = qs.filter(number=value)
+    elif ci_field == CIField.EXTERNAL_ID:
+        qs = qs.filter(external_id=value)
+    else:
+        qs = qs.filter(**{f"attributes__{attribute}": value})
+    ids = list(qs.values_list("pk", flat=True)[:2])
+    return ids[0] if len(ids) == 1 else None
+
+
+def _map_cis(integration: Integration, alerts: Sequence[Alert]) -> None:
+    """Give each new alert the CI the first matching rule finds (exactly one CI), and its service."""
+    rules = _rules(integration)
+    cache: dict[tuple[str, str, str], int | None] = {}
+    for alert in alerts:
+        values = {
+            "host": alert.host,
+            "address": alert.address,
+            "resource": alert.resource,
+            "service": alert.service_name,
+        }
+        labels = alert.labels if isinstance(alert.labels, dict) else {}
+        for match_field, label, pattern, ci_field, attribute in rules:
+            value = policies.mapped_value(
+                values, labels, match_field=match_field, label=label, pattern=pattern
+            )
+            if not value or len(value) > 255:
+                continue
+            key = (ci_field, attribute, value)
+            if key not in cache:
+                cache[key] = _find_ci(integration.organisation_id, ci_field, attribute, value)
+            if cache[key] is not None:
+                alert.ci_id = cache[key]
+                break
+    services = _services({a.ci_id for a in alerts if a.ci_id is not None})
+    for alert in alerts:
+        alert.service_id = services.get(alert.ci_id) if alert.ci_id else None
+        alert.service_id = alert.service_id or integration.default_service_id
+    Alert.objects.bulk_update(alerts, ["ci", "service"], batch_size=200)
+
+
+def _services(ci_ids: Iterable[int]) -> dict[int, int]:
+    """Return CI id -> the nearest service depending on it (through the CMDB graph)."""
+    out: dict[int, int] = {}
+    for ci_id in ci_ids:
+        reached = impact.traverse(("ci", ci_id), direction="up").reached
+        services = sorted((r.depth, pk) for (kind, pk), r in reached.items() if kind == "service")
+        if services:
+            out[ci_id] = services[0][1]
+    return out
+
+
+def _upstream(ci_id: int) -> set[int]:
+    """Return the CIs ``ci_id`` depends on (its causes when they fail)."""
+    reached = impact.traverse(("ci", ci_id), direction="down").reached
+    return {pk for (kind, pk) in reached if kind == "ci" and pk != ci_id}
+
+
+# -- suppression ------------------------------------------------------------------------------
+
+
+def _inherit_silences(integration: Integration, alerts: Sequence[Alert], now: dt.datetime) -> None:
+    """A key silenced for a period stays silenced when its alert closes and fires again."""
+    keys = [a.dedup_key for a in alerts]
+    silenced = dict(
+        Alert.objects.filter(
+            integration=integration, dedup_key__in=keys, is_open=False, silenced_until__gt=now
+        )
+        .order_by("dedup_key", "silenced_until")
+        .values_list("dedup_key", "silenced_until")
+    )
+    for alert in alerts:
+        if alert.dedup_key in silenced:
+            alert.silenced_until = silenced[alert.dedup_key]
+            Alert.objects.filter(pk=alert.pk).update(silenced_until=alert.silenced_until)
+
+
+def _mark_flapping(integration: Integration, alerts: Sequence[Alert], now: dt.datetime) -> None:
+    since = now - dt.timedelta(minutes=integration.flap_window)
+    changes: dict[str, list[dt.datetime]] = defaultdict(list)
+    for key, at in Event.objects.filter(
+        integration=integration,
+        dedup_key__in=[a.dedup_key for a in alerts],
+        received_at__gte=since,
+        kind__in=[EventKind.OPENED, EventKind.RESOLVED, EventKind.EXPIRED],
+    ).values_list("dedup_key", "received_at"):
+        changes[key].append(at)
+    for alert in alerts:
+        if policies.is_flapping(
+            changes[alert.dedup_key], now=now, window=integration.flap_window, limit=integration.flap_changes
+        ):
+            alert.flapping = True
+            Alert.objects.filter(pk=alert.pk).update(flapping=True)
+
+
+def _windows(integration: Integration, now: dt.datetime) -> tuple[bool, set[int], set[int]]:
+    """Return (whole organisation, CI ids, service ids) under maintenance now."""
+    windows = list(
+        MaintenanceWindow.objects.filter(
+            organisation_id=integration.organisation_id, starts_at__lte=now, ends_at__gt=now
+        ).prefetch_related("cis", "services")
+    )
+    whole = any(w.all_of_organisation for w in windows)
+    cis = {ci.pk for w in windows for ci in w.cis.all()}
+    services = {s.pk for w in windows for s in w.services.all()}
+    return whole, cis, services
+
+
+def _suppression(integration: Integration, alert: Alert, now: dt.datetime, windows: Any) -> str:
+    whole, cis, services = windows
+    if not integration.create_incidents:
+        return Suppression.DISABLED
+    if alert.silenced_until is not None and alert.silenced_until > now:
+        return Suppression.SILENCED
+    if not policies.at_least(alert.severity, integration.incident_severity):
+        return Suppression.BELOW
+    if (
+        whole
+        or (alert.ci_id is not None and alert.ci_id in cis)
+        or (alert.service_id is not None and alert.service_id in services)
+    ):
+        return Suppression.MAINTENANCE
+    return Suppression.NONE
+
+
+# -- incidents --------------------------------------------------------------------------------
+
+
+def _open_incidents(integration: Integration, alerts: Sequence[Alert], now: dt.datetime) -> None:
+    windows = _windows(integration, now)
+    firing_cis = _firing_cis(integration, alerts)
+    batch: dict[tuple[str, int | str], int] = {}
+    ordered = sorted(alerts, key=lambda a: (bool(a.ci_id and _upstream(a.ci_id) & set(firing_cis)), a.pk))
+    for alert in ordered:
+        reason = _suppression(integration, alert, now, windows)
+        if reason:
+            _set(alert, suppressed=reason)
+            continue
+        inhibitor = _inhibitor(alert, firing_cis)
+        if inhibitor is not None:
+            _set(
+                alert,
+                suppressed=Suppression.INHIBITED,
+                inhibited_by_id=inhibitor.pk,
+                incident_id=inhibitor.incident_id,
+            )
+            if inhibitor.incident_id:
+                _note(
+                    inhibitor.incident_id,
+                    integration,
+                    [_("Inhibited (upstream CI alerting): %(t)s") % {"t": alert.title}],
+                )
+            continue
+        incident_id = _reopenable(integration, alert, now) or _group(integration, alert, now, batch)
+        if incident_id is None:
+            incident_id = _create_incident(integration, alert)
+            if incident_id is None:
+                continue
+        else:
+            _note(incident_id, integration, [_("Alert firing: %(t)s") % {"t": alert.title}], reopen=True)
+        _set(alert, incident_id=incident_id, suppressed=Suppression.NONE)
+        batch[_group_key(alert)] = incident_id
+
+
+def _set(alert: Alert, **changes: Any) -> None:
+    for name, value in changes.items():
+        setattr(alert, name, value)
+    Alert.objects.filter(pk=alert.pk).update(**changes)
+
+
+def _firing_cis(integration: Integration, alerts: Sequence[Alert]) -> dict[int, Alert]:
+    """CI id -> an open firing alert on it (this delivery's and the organisation's others)."""
+    found: dict[int, Alert] = {}
+    for other in Alert.objects.filter(
+        organisation_id=integration.organisation_id, is_open=True, status=AlertStatus.FIRING, ci__isnull=False
+    ).order_by("first_seen_at")[:5000]:
+        found.setdefault(other.ci_id, other)  # type: ignore[arg-type]
+    for alert in alerts:
+        if alert.ci_id is not None:
+            found.setdefault(alert.ci_id, alert)
+    return found
+
+
+def _inhibitor(alert: Alert, firing_cis: dict[int, Alert]) -> Alert | None:
+    if alert.ci_id is None:
+        return None
+    causes = [
+        firing_cis[c] for c in _upstream(alert.ci_id) if c in firing_cis and firing_cis[c].pk != alert.pk
+    ]
+    if not causes:
+        return None
+    causes.sort(key=lambda a: (a.incident_id is None, a.first_seen_at))
+    cause = causes[0]
+    if cause.incident_id is None:
+        cause.refresh_from_db(fields=["incident"])
+    return cause
+
+
+def _group_key(alert: Alert) -> tuple[str, int | str]:
+    """Alerts of one service make one incident; without a service, those of one CI."""
+    if alert.service_id is not None:
+        return ("service", alert.service_id)
+    if alert.ci_id is not None:
+        return ("ci", alert.ci_id)
+    return ("key", alert.dedup_key)
+
+
+def _group(
+    integration: Integration, alert: Alert, now: dt.datetime, batch: dict[tuple[str, int | str], int]
+) -> int | None:
+    """An active incident of this CI (or service) opened from monitoring within the grouping window."""
+    key = _group_key(alert)
+    if key in batch:
+        return batch[key]
+    if key[0] == "key" or integration.group_window == 0:
+        return None
+    since = now - dt.timedelta(minutes=integration.group_window)
+    qs = Ticket.objects.filter(
+        organisation_id=integration.organisation_id,
+        kind=Kind.INCIDENT,
+        channel=Channel.MONITORING,
+        state_category__in=ACTIVE,
+        created_at__gte=since,
+    )
+    qs = qs.filter(cis=key[1]) if key[0] == "ci" else qs.filter(service_id=key[1])
+    return qs.order_by("created_at").values_list("pk", flat=True).first()
+
+
+def _reopenable(integration: Integration, alert: Alert, now: dt.datetime) -> int | None:
+    """The incident of this key's previous alert, if it was resolved within the reopen window."""
+    if integration.reopen_window == 0 and not alert.flapping:
+        return None
+    window = max(integration.reopen_window, integration.flap_window if alert.flapping else 0)
+    since = now - dt.timedelta(minutes=window)
+    previous = (
+        Alert.objects.filter(
+            integration=integration,
+            dedup_key=alert.dedup_key,
+            is_open=False,
+            closed_at__gte=since,
+            incident__isnull=False,
+        )
+        .exclude(pk=alert.pk)
+        .order_by("-closed_at")
+        .values_list("incident_id", "incident__state_category")
+        .first()
+    )
+    if previous is None or previous[1] in (StateCategory.CANCELLED,):
+        return None
+    return int(previous[0])
+
+
+def _create_incident(integration: Integration, alert: Alert) -> int | None:
+    description = "\n\n".join(
+        part
+        for part in (
+            alert.description,
+            _("Source: %(s)s (%(i)s)") % {"s": integration.get_source_display(), "i": integration.name},
+            alert.url and _("Link: %(u)s") % {"u": alert.url},
+        )
+        if part
+    )
+    data = {
+        "title": alert.title[:200],
+        "description": description[:50_000],
+        "organisation": integration.organisation_id,
+        "service": alert.service_id,
+        "urgency": policies.urgency(alert.severity),
+        "channel": Channel.MONITORING,
+    }
+    try:
+        ticket = tickets.create_ticket(
+            actor=integration.run_as,
+            kind=Kind.INCIDENT,
+            data=data,
+            cis=[alert.ci_id] if alert.ci_id else [],
+            tags=["monitoring"],
+        )
+    except (ValidationError, PermissionDenied) as exc:  # e.g. a service the account may not see
+        log.warning("integration %s could not open an incident: %s", integration.pk, exc)
+        Integration.objects.filter(pk=integration.pk).update(
+            last_error=f"incident not opened: {exc}"[:2000], last_error_at=timezone.now()
+        )
+        return None
+    return int(ticket.pk)
+
+
+def _note(incident_id: int, integration: Integration, lines: Sequence[str], *, reopen: bool = False) -> None:
+    """Write an internal work note on the incident, reopening it first when it was resolved."""
+    actor = integration.run_as
+    with tickets.writing():
+        try:
+            ticket = tickets.lock_for_change(incident_id, actor=actor)
+        except (Ticket.DoesNotExist, PermissionDenied):
+            return
+        body = "\n".join(f"- {line}" for line in lines[:50])
+        if len(lines) > 50:
+            body += "\n- " + _("… and %(n)s more") % {"n": len(lines) - 50}
+        if reopen and ticket.state_category == StateCategory.RESOLVED:
+            with contextlib.suppress(ActionNotAllowed, ValidationError, PermissionDenied):
+                tickets.transition(
+                    ticket,
+                    "reopen",
+                    actor=actor,
+                    params={"comment": body},
+                    system=True,
+                    rule=_("Alert fired again"),
+                )
+                return
+        if ticket.state_category in ACTIVE:
+            tickets.add_comment(
+                incident_id, actor=actor, body=body, visibility=Visibility.INTERNAL, channel=Channel.MONITORING
+            )
+
+
+def _update_incidents(
+    integration: Integration, alerts: Sequence[Alert], outcome: Outcome, now: dt.datetime
+) -> None:
+    """Note severity changes and clears on incidents; resolve those whose alerts all cleared."""
+    lines: dict[int, list[str]] = defaultdict(list)
+    closed: set[int] = set()
+    for alert in alerts:
+        if alert.incident_id is None or alert.suppressed == Suppression.INHIBITED:
+            continue
+        kinds = outcome.changes.get(alert.pk, [])
+        if alert.flapping and not alert.is_open:
+            continue  # a flapping alert is one update, not one per change: settle() resolves later
+        if EventKind.SEVERITY in kinds:
+            lines[alert.incident_id].append(
+                _("Severity %(a)s → %(b)s: %(t)s")
+                % {"a": alert.previous_severity, "b": alert.severity, "t": alert.title}
+            )
+        if not alert.is_open:
+            lines[alert.incident_id].append(_("Alert cleared: %(t)s") % {"t": alert.title})
+            closed.add(alert.incident_id)
+    for incident_id, text in lines.items():
+        if incident_id in closed and not _still_alerting(incident_id):
+            _resolve(incident_id, integration, text)
+        else:
+            _note(incident_id, integration, text)
+
+
+def _still_alerting(incident_id: int) -> bool:
+    return Alert.objects.filter(incident_id=incident_id, is_open=True).exists()
+
+
+def _resolve(incident_id: int, integration: Integration, lines: Sequence[str]) -> None:
+    actor = integration.run_as
+    with tickets.writing():
+        try:
+            ticket = tickets.lock_for_change(incident_id, actor=actor)
+        except (Ticket.DoesNotExist, PermissionDenied):
+            return
+        if ticket.state_category not in ACTIVE:
+            return
+        resolution = (
+            _("All alerts of this incident cleared (monitoring).")
+            + "\n"
+            + "\n".join(f"- {x}" for x in lines[:50])
+        )
+        try:
+            tickets.transition(
+                ticket,
+                "resolve",
+                actor=actor,
+                params={"resolution": resolution, "cause_class": "unknown"},
+                system=True,
+                rule=_("All alerts cleared"),
+            )
+        except (ActionNotAllowed, ValidationError, PermissionDenied) as exc:
+            log.info("incident %s not resolved by monitoring: %s", incident_id, exc)
+            _note(incident_id, integration, lines)
+
+
+def settle(*, now: dt.datetime | None = None) -> int:
+    """Resolve incidents left open because a flapping alert cleared, once it has stayed clear."""
+    now = now or timezone.now()
+    done = 0
+    candidates = (
+        Ticket.objects.filter(channel=Channel.MONITORING, kind=Kind.INCIDENT, state_category__in=ACTIVE)
+        .filter(alerts__flapping=True, alerts__closed_at__gte=now - dt.timedelta(days=1))
+        .exclude(alerts__is_open=True)
+        .distinct()
+        .values_list("pk", "state_changed_at")[:500]
+    )
+    for incident_id, state_changed_at in list(candidates):
+        alert = (
+            Alert.objects.filter(incident_id=incident_id)
+            .select_related("integration")
+            .order_by("-closed_at")
+            .first()
+        )
+        if alert is None or alert.closed_at is None or state_changed_at > alert.closed_at:
+            continue  # someone worked on the incident after the last clear: theirs to resolve
+        integration = alert.integration
+        if alert.flapping and alert.closed_at > now - dt.timedelta(minutes=integration.flap_window):
+            continue
+        with context.acting(
+            user=integration.run_as, channel=context.Channel.MONITORING, label=integration.name
+        ):
+            _resolve(incident_id, integration, [_("Alert cleared: %(t)s") % {"t": alert.title}])
+        done += 1
+    return done

@@ -1,0 +1,51 @@
+"""Reads of monitoring used by the views and the API (always from ``visible_to``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Max, QuerySet
+
+from .models import Alert, Delivery, Event, Integration
+
+
+def alerts(user: Any) -> QuerySet[Alert]:
+    """Return the alerts ``user`` may see, with what the console shows."""
+    return Alert.objects.visible_to(user).select_related("integration", "ci", "incident", "service")
+
+
+def alert_events(alert: Alert, *, limit: int = 200) -> list[Event]:
+    """Return the newest events of an alert."""
+    return list(Event.objects.filter(alert=alert).order_by("-id")[:limit])
+
+
+def integrations(user: Any) -> QuerySet[Integration]:
+    """Return the integrations ``user`` may see, with their open alert counts."""
+    return (
+        Integration.objects.visible_to(user)
+        .select_related("organisation", "default_service")
+        .annotate(open_alerts=Count("alerts", filter=models_open()))
+    )
+
+
+def models_open() -> Any:
+    """The condition of open alerts (for annotations)."""
+    from django.db.models import Q
+
+    return Q(alerts__is_open=True)
+
+
+def recent_deliveries(integration: Integration, *, limit: int = 20) -> list[Delivery]:
+    """Return the integration's last deliveries, newest first (the body is shown cut)."""
+    return list(Delivery.objects.filter(integration=integration).order_by("-id")[:limit])
+
+
+def counts(user: Any) -> dict[str, int]:
+    """Return open alert counts by severity for the console header."""
+    rows = Alert.objects.visible_to(user).filter(is_open=True).values("severity").annotate(n=Count("id"))
+    return {r["severity"]: r["n"] for r in rows}
+
+
+def last_change(user: Any) -> Any:
+    """Return the newest change time of the alerts ``user`` sees (the console polls it)."""
+    return Alert.objects.visible_to(user).aggregate(last=Max("changed_at"))["last"]

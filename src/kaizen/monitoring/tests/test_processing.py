@@ -1,0 +1,240 @@
+"""From the intake to incidents: dedup, severity, resolve, reopen, flapping, CI mapping, inhibition."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from kaizen.monitoring import processing, services
+from kaizen.monitoring.choices import AlertStatus, DeliveryState, EventKind, Suppression
+from kaizen.monitoring.models import Alert, Delivery, Event, MaintenanceWindow
+from kaizen.tickets.choices import Channel, StateCategory
+from kaizen.tickets.models import Ticket
+
+from .conftest import Shop, payload
+
+pytestmark = pytest.mark.django_db
+
+
+def _am(*alerts: dict[str, Any], status: str = "firing") -> dict[str, Any]:
+    return {"version": "4", "status": status, "receiver": "kaizen", "groupKey": "g", "alerts": list(alerts)}
+
+
+def _alert(name: str, ci: str, *, status: str = "firing", severity: str = "critical", fp: str | None = None) -> dict[str, Any]:
+    return {
+        "status": status,
+        "labels": {"alertname": name, "ci": ci, "severity": severity},
+        "annotations": {"summary": f"{name} on {ci}"},
+        "startsAt": "2026-11-22T12:06:56Z",
+        "endsAt": "0001-01-01T00:00:00Z" if status == "firing" else "2026-11-22T12:30:00Z",
+        "fingerprint": fp or f"{name}-{ci}",
+    }
+
+
+def test_sample_payload_opens_one_incident_per_service_with_the_cis(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration()
+    response = post("alertmanager", payload("alertmanager-webhook-v4.json"), token)
+    assert response.status_code == 202, response.content
+    assert response.json()["duplicate"] is False
+    alerts = list(Alert.objects.order_by("dedup_key"))
+    assert [a.dedup_key for a in alerts] == ["22bb82064964be17", "8c48c08e86e8f4dd"]
+    assert {a.ci_id for a in alerts} == {shop.web1.pk, shop.web2.pk}
+    assert {a.status for a in alerts} == {AlertStatus.FIRING}
+    incidents = list(Ticket.objects.filter(channel=Channel.MONITORING))
+    assert len(incidents) == 1  # both servers of one service, within the grouping window
+    incident = incidents[0]
+    assert incident.service_id == shop.service.pk
+    assert incident.urgency == 1
+    assert {a.incident_id for a in alerts} == {incident.pk}
+    assert Delivery.objects.get().state == DeliveryState.PROCESSED
+    assert Event.objects.filter(kind=EventKind.OPENED).count() == 2
+
+
+def test_redelivery_is_stored_once(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration()
+    body = payload("alertmanager-webhook-v4.json")
+    first = post("alertmanager", body, token).json()
+    again = post("alertmanager", body, token).json()
+    assert again == {**first, "duplicate": True}
+    assert Delivery.objects.count() == 1
+    assert Event.objects.count() == 2
+
+
+def test_repeat_counts_as_duplicate_and_severity_change_is_noted(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration()
+    post("alertmanager", _am(_alert("Disk", "db-01", severity="warning")), token)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=1)):
+        post("alertmanager", _am(_alert("Disk", "db-01", severity="warning"), {**_alert("Disk", "db-01", severity="warning"), "startsAt": "2026-11-22T12:07:00Z"}), token)
+    alert = Alert.objects.get()
+    assert alert.duplicates == 2
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        post("alertmanager", _am(_alert("Disk", "db-01", severity="critical")), token)
+    alert.refresh_from_db()
+    assert (alert.previous_severity, alert.severity, alert.trend) == ("warning", "critical", "up")
+    incident = Ticket.objects.get(pk=alert.incident_id)
+    assert incident.comments.filter(body__contains="warning → critical").exists()
+
+
+def test_resolved_clears_alerts_and_resolves_the_incident_then_a_refire_reopens_it(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration()
+    post("alertmanager", payload("alertmanager-webhook-v4.json"), token)
+    incident = Ticket.objects.get(channel=Channel.MONITORING)
+    post("alertmanager", payload("alertmanager-webhook-v4-resolved.json"), token)
+    assert not Alert.objects.filter(is_open=True).exists()
+    assert set(Alert.objects.values_list("status", flat=True)) == {AlertStatus.RESOLVED}
+    incident.refresh_from_db()
+    assert incident.state_category == StateCategory.RESOLVED
+    assert incident.cause_class == "unknown"
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
+        post("alertmanager", _am(_alert("HighCPU", "web-01", fp="8c48c08e86e8f4dd")), token)
+    incident.refresh_from_db()
+    assert incident.state_category == StateCategory.OPEN  # reopened, not a second incident
+    assert Ticket.objects.filter(channel=Channel.MONITORING).count() == 1
+    assert Alert.objects.filter(is_open=True).get().incident_id == incident.pk
+
+
+def test_flapping_key_gives_exactly_one_incident(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration()
+    start = timezone.now()
+    for n in range(12):
+        with time_machine.travel(start + dt.timedelta(minutes=n)):
+            status = "firing" if n % 2 == 0 else "resolved"
+            post("alertmanager", _am(_alert("Ping", "db-01", status=status)), token)
+    assert Ticket.objects.filter(channel=Channel.MONITORING).count() == 1
+    assert Alert.objects.filter(flapping=True).exists()
+    incident = Ticket.objects.get(channel=Channel.MONITORING)
+    assert incident.comments.count() < 12
+
+
+def test_switch_down_inhibits_the_servers_behind_it(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration()
+    body = _am(
+        _alert("Down", "web-01"),
+        _alert("Down", "switch-01"),
+        _alert("Down", "db-01"),
+        _alert("Down", "web-02"),
+    )
+    post("alertmanager", body, token)
+    assert Ticket.objects.filter(channel=Channel.MONITORING).count() == 1
+    switch = Alert.objects.get(ci=shop.switch)
+    behind = Alert.objects.exclude(pk=switch.pk)
+    assert {a.suppressed for a in behind} == {Suppression.INHIBITED}
+    assert {a.inhibited_by_id for a in behind} == {switch.pk}
+    assert {a.incident_id for a in behind} == {switch.incident_id}
+
+
+def test_maintenance_window_keeps_events_but_opens_no_incident(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration()
+    window = MaintenanceWindow.objects.create(
+        organisation=shop.org, name="月次パッチ", starts_at=timezone.now() - dt.timedelta(minutes=5), ends_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    window.cis.add(shop.db)
+    post("alertmanager", _am(_alert("Reboot", "db-01")), token)
+    alert = Alert.objects.get()
+    assert alert.suppressed == Suppression.MAINTENANCE
+    assert alert.incident_id is None
+    assert Event.objects.filter(alert=alert).exists()
+    assert not Ticket.objects.filter(channel=Channel.MONITORING).exists()
+
+
+def test_minimum_duration_holds_the_alert_until_it_lasts(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration(min_duration=300)
+    post("alertmanager", _am(_alert("Slow", "db-01")), token)
+    alert = Alert.objects.get()
+    assert alert.status == AlertStatus.PENDING
+    assert not Ticket.objects.exists()
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
+        assert processing.promote() == 1
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.FIRING and alert.incident_id is not None
+
+
+def test_short_blip_within_minimum_duration_opens_nothing(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration(min_duration=300)
+    post("alertmanager", _am(_alert("Blip", "db-01")), token)
+    post("alertmanager", _am(_alert("Blip", "db-01", status="resolved"), status="resolved"), token)
+    assert not Ticket.objects.exists()
+    assert Alert.objects.get().status == AlertStatus.RESOLVED
+
+
+def test_silent_alert_expires(shop: Shop, post: Any) -> None:
+    integration, token = shop.integration(expire_after=60)
+    post("alertmanager", _am(_alert("Stuck", "db-01")), token)
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=61)):
+        assert processing.expire() == 1
+    alert = Alert.objects.get()
+    assert alert.status == AlertStatus.EXPIRED and not alert.is_open
+    assert Ticket.objects.get(pk=alert.incident_id).state_category == StateCategory.RESOLVED
+    assert integration.alerts.count() == 1
+
+
+def test_thresholds_with_hysteresis_set_the_severity(shop: Shop, post: Any) -> None:
+    rules = [{"metric": "cpu", "warning": 80, "critical": 90, "hysteresis": 5}]
+    _integration, token = shop.integration("generic", thresholds=rules)
+    base = {"resource": "db-01", "event": "cpu", "metric": "cpu", "environment": "Production"}
+    post("generic", {**base, "value": 92}, token)
+    assert Alert.objects.get().severity == "critical"
+    post("generic", {**base, "value": 88}, token)  # within the margin: stays critical
+    assert Alert.objects.get().severity == "critical"
+    post("generic", {**base, "value": 84}, token)
+    assert Alert.objects.get().severity == "warning"
+    post("generic", {**base, "value": 70}, token)
+    assert not Alert.objects.filter(is_open=True).exists()
+
+
+def test_broken_delivery_is_marked_and_others_still_processed(shop: Shop, post: Any) -> None:
+    integration, token = shop.integration()
+    response = post("alertmanager", {"version": "4", "alerts": "not a list"}, token)
+    assert response.status_code == 202
+    bad = Delivery.objects.get()
+    assert bad.state == DeliveryState.REJECTED and bad.error
+    integration.refresh_from_db()
+    assert integration.last_error
+    post("alertmanager", _am(_alert("Ok", "db-01")), token)
+    assert Alert.objects.count() == 1
+
+
+def test_resolved_without_open_alert_is_logged_and_ignored(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration()
+    post("alertmanager", _am(_alert("Gone", "db-01", status="resolved"), status="resolved"), token)
+    assert not Alert.objects.exists()
+    assert Event.objects.get().kind == EventKind.IGNORED
+
+
+def test_ten_thousand_alerts_in_one_body(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration(create_incidents=False)
+    body = _am(*[_alert("Storm", f"host-{n % 500}", fp=f"k{n % 500}") for n in range(10_000)])
+    response = post("alertmanager", body, token)
+    assert response.status_code == 202
+    assert Alert.objects.filter(is_open=True).count() == 500
+    assert Event.objects.count() == 10_000
+    assert sum(Alert.objects.values_list("duplicates", flat=True)) == 9_500
+
+
+def test_one_alert_per_key_when_applied_twice_concurrently_in_one_process(shop: Shop) -> None:
+    integration, _token = shop.integration(create_incidents=False)
+    from kaizen.monitoring.sources import parse
+
+    signals = parse("alertmanager", _am(_alert("Race", "db-01")), received_at=timezone.now())
+    processing.apply(integration, signals, delivery=None, now=timezone.now())
+    processing.apply(integration, copy.deepcopy(signals), delivery=None, now=timezone.now())
+    assert Alert.objects.filter(is_open=True).count() == 1
+    assert Alert.objects.get().duplicates == 1
+
+
+def test_acknowledge_and_silence_are_audited(shop: Shop, post: Any) -> None:
+    from kaizen.core.models import AuditEntry
+
+    _integration, token = shop.integration()
+    post("alertmanager", _am(_alert("Ack", "db-01")), token)
+    alert = Alert.objects.get()
+    services.acknowledge(alert.pk, actor=shop.agent)
+    services.silence(alert.pk, actor=shop.agent, until=timezone.now() + dt.timedelta(hours=1))
+    actions = set(AuditEntry.objects.filter(record_type="monitoring.alert").values_list("action", flat=True))
+    assert {"acknowledge", "silence"} <= actions
+
