@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Make sure the system tools the test suite uses are installed from Debian's packages:
-# chromium (Playwright e2e tests; never a downloaded browser) and gettext (catalogue checks).
+# chromium (Playwright e2e tests; never a downloaded browser), gettext (catalogue checks) and
+# prometheus-alertmanager (the real-client monitoring test, which starts its own instance).
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 command -v xgettext >/dev/null 2>&1 || need+=(gettext)
+[ -x /usr/bin/prometheus-alertmanager ] || need+=(prometheus-alertmanager)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
@@ -14,5 +16,12 @@ if [ "$(id -u)" != "0" ]; then
 fi
 echo "Installing Debian packages for the tests: ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The tests start the tools themselves: keep the packages' init scripts (prometheus-alertmanager's
+# listens on :9093 and gossips on :9094) from starting a daemon, unless a policy already decides.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq "${need[@]}" >/dev/null

@@ -205,6 +205,9 @@ def create_service_account(*, organisation_id: int, username: str, role: str, pu
         user.save()
         audit.record(user, action="create", changes={"username": [None, username]}, meta={"purpose": purpose})
         create_record(
-            Membership, actor=None, check=False, data={"user": user, "organisation_id": organisation_id, "role": role}
+            Membership,
+            actor=None,
+            check=False,
+            data={"user": user, "organisation_id": organisation_id, "role": role},
         )
     return user

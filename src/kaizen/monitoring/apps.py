@@ -14,4 +14,4 @@ class MonitoringConfig(AppConfig):
     verbose_name = _("Monitoring")
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401
+        from . import demo, navigation, tasks  # noqa: F401

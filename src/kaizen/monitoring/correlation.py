@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 
 from kaizen.cmdb.models import ConfigurationItem
 from kaizen.core import context
+from kaizen.core.services import ActionNotAllowed
 from kaizen.portfolio import impact
 from kaizen.tickets import services as tickets
 from kaizen.tickets.choices import Channel, Kind, StateCategory, Visibility
 from kaizen.tickets.models import Ticket
-from kaizen.core.services import ActionNotAllowed
 
 from . import policies
 from .choices import AlertStatus, CIField, EventKind, MatchField, Suppression
@@ -307,7 +307,7 @@ def _group(
         state_category__in=ACTIVE,
         created_at__gte=since,
     )
-    qs = qs.filter(cis=key[1]) if key[0] == "ci" else qs.filter(service_id=key[1])
+    qs = qs.filter(cis=int(key[1])) if key[0] == "ci" else qs.filter(service_id=int(key[1]))
     return qs.order_by("created_at").values_list("pk", flat=True).first()
 
 
@@ -394,7 +394,11 @@ def _note(incident_id: int, integration: Integration, lines: Sequence[str], *, r
                 return
         if ticket.state_category in ACTIVE:
             tickets.add_comment(
-                incident_id, actor=actor, body=body, visibility=Visibility.INTERNAL, channel=Channel.MONITORING
+                incident_id,
+                actor=actor,
+                body=body,
+                visibility=Visibility.INTERNAL,
+                channel=Channel.MONITORING,
             )
 
 

@@ -23,7 +23,9 @@ class AlertFilter(django_filters.FilterSet):
     )
     status = django_filters.MultipleChoiceFilter(label=_("status"), choices=AlertStatus.choices)
     severity = django_filters.MultipleChoiceFilter(label=_("severity"), choices=Severity.choices)
-    source = django_filters.ChoiceFilter(label=_("source"), field_name="integration__source", choices=Source.choices)
+    source = django_filters.ChoiceFilter(
+        label=_("source"), field_name="integration__source", choices=Source.choices
+    )
     integration = django_filters.NumberFilter(label=_("integration"), field_name="integration_id")
     ci = django_filters.NumberFilter(label=_("CI"), field_name="ci_id")
     incident = django_filters.NumberFilter(label=_("incident"), field_name="incident_id")
@@ -50,7 +52,10 @@ class AlertFilter(django_filters.FilterSet):
         """Title, host, resource or dedup key containing the words."""
         for word in value.split()[:5]:
             qs = qs.filter(
-                Q(title__icontains=word) | Q(host__icontains=word) | Q(resource__icontains=word) | Q(dedup_key__icontains=word)
+                Q(title__icontains=word)
+                | Q(host__icontains=word)
+                | Q(resource__icontains=word)
+                | Q(dedup_key__icontains=word)
             )
         return qs
 

@@ -212,6 +212,9 @@ class Delivery(models.Model):
             models.Index(fields=["integration", "-id"], name="monitoring_delivery_recent"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.integration_id}#{self.pk} {self.state}"
+
 
 class Alert(models.Model):
     """The current state of one dedup key of one integration; at most one open per key."""
@@ -349,6 +352,9 @@ class Event(models.Model):
         indexes: ClassVar[list[Any]] = [
             models.Index(fields=["integration", "dedup_key", "-received_at"], name="monitoring_event_key"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.title}"
 
 
 class CIMapping(Record):

@@ -98,9 +98,12 @@ def _rule_errors(rule: Any, seen: set[str]) -> list[str]:
         return [_("Levels must be numbers.")]
     if hysteresis is None or hysteresis < 0:
         return [_("The hysteresis must be a number of zero or more.")]
-    if warning is not None and critical is not None:
-        if (direction == "above" and critical < warning) or (direction == "below" and critical > warning):
-            return [_("The critical level must be beyond the warning level.")]
+    if (
+        warning is not None
+        and critical is not None
+        and ((direction == "above" and critical < warning) or (direction == "below" and critical > warning))
+    ):
+        return [_("The critical level must be beyond the warning level.")]
     return []
 
 

@@ -118,7 +118,9 @@ def _check_sns(integration: Integration, body: Any, received_at: dt.datetime) ->
     try:
         if kind == sns.SUBSCRIPTION_CONFIRMATION:
             sns.confirm_subscription(body, topic_arns=list(integration.sns_topics or []), now=received_at)
-            log.info("integration %s confirmed the SNS subscription to %s", integration.pk, body.get("TopicArn"))
+            log.info(
+                "integration %s confirmed the SNS subscription to %s", integration.pk, body.get("TopicArn")
+            )
             return
         sns.verify(body, now=received_at)
     except (sns.SignatureError, ValueError) as exc:
@@ -270,7 +272,7 @@ def _refresh(alert: Alert, signal: Signal, now: dt.datetime) -> None:
         ("url", signal.url),
         ("external_id", signal.external_id),
     ):
-        limit = Alert._meta.get_field(name).max_length or 255
+        limit = int(getattr(Alert._meta.get_field(name), "max_length", None) or 255)
         if value:
             setattr(alert, name, value[:limit])
     if signal.value is not None:
@@ -293,7 +295,7 @@ def _insert(alerts: list[Alert]) -> list[Alert]:
         return []
     fields = [f for f in Alert._meta.concrete_fields if not f.primary_key]
     table = connection.ops.quote_name(Alert._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     lost: list[Alert] = []
     with connection.cursor() as cursor:

@@ -49,3 +49,19 @@ def counts(user: Any) -> dict[str, int]:
 def last_change(user: Any) -> Any:
     """Return the newest change time of the alerts ``user`` sees (the console polls it)."""
     return Alert.objects.visible_to(user).aggregate(last=Max("changed_at"))["last"]
+
+
+def incident_by_number(user: Any, number: str) -> Any:
+    """Return the incident numbered ``number`` (``INC-000123``) that ``user`` may change, or None."""
+    from kaizen.tickets.choices import Kind
+    from kaizen.tickets.models import Ticket
+
+    text = (number or "").strip().upper()[:20]
+    if not text:
+        return None
+    return Ticket.objects.visible_to(user, "change").filter(number=text, kind=Kind.INCIDENT).first()
+
+
+def changeable_alerts(user: Any, ids: Any) -> set[int]:
+    """Return which of the alert ids ``user`` may act on (acknowledge, silence, link)."""
+    return set(Alert.objects.visible_to(user, "change").filter(pk__in=list(ids)).values_list("pk", flat=True))

@@ -264,7 +264,12 @@ def silence(alert_id: int, *, actor: Any, until: dt.datetime | None, version: in
         return _save_alert(
             alert,
             "silence" if until else "unsilence",
-            {"silenced_until": [before.isoformat() if before else None, until.isoformat() if until else None]},
+            {
+                "silenced_until": [
+                    before.isoformat() if before else None,
+                    until.isoformat() if until else None,
+                ]
+            },
             ["silenced_until"],
         )
 
@@ -277,7 +282,9 @@ def link_incident(alert_id: int, *, actor: Any, incident_id: int | None, version
     with transaction.atomic():
         alert = _lock_alert(alert_id, actor, version)
         if incident_id is not None:
-            ticket = Ticket.objects.visible_to(actor, "change").filter(pk=incident_id, kind=Kind.INCIDENT).first()
+            ticket = (
+                Ticket.objects.visible_to(actor, "change").filter(pk=incident_id, kind=Kind.INCIDENT).first()
+            )
             if ticket is None:
                 raise ValidationError({"incident": _("No such incident, or you may not change it.")})
             if ticket.organisation_id != alert.organisation_id:
@@ -308,7 +315,9 @@ def create_mapping(*, actor: Any, data: Mapping[str, Any]) -> CIMapping:
     return create_record(CIMapping, actor=actor, data=data)
 
 
-def create_window(*, actor: Any, data: Mapping[str, Any], cis: Any = (), services: Any = ()) -> MaintenanceWindow:
+def create_window(
+    *, actor: Any, data: Mapping[str, Any], cis: Any = (), services: Any = ()
+) -> MaintenanceWindow:
     """Record a maintenance window over CIs and services of its organisation."""
     with transaction.atomic():
         window = create_record(MaintenanceWindow, actor=actor, data=data)
@@ -328,3 +337,57 @@ def _set_scope(window: MaintenanceWindow, cis: Any, services: Any) -> None:
         action="set_scope",
         changes={"cis": [None, [c.pk for c in cis]], "services": [None, [s.pk for s in services]]},
     )
+
+
+# -- rule and window pages (added for the monitoring UI) --------------------------------------
+
+
+def update_mapping(
+    mapping_id: int, *, actor: Any, changes: Mapping[str, Any], version: int | None
+) -> CIMapping:
+    """Change a CI mapping rule; its integration must stay in the rule's organisation."""
+    with transaction.atomic():
+        current = CIMapping.objects.select_related("integration", "organisation").get(pk=mapping_id)
+        _check_integration(
+            actor, {"integration": current.integration, "organisation": current.organisation, **changes}
+        )
+        return update_record(CIMapping, mapping_id, actor=actor, changes=changes, expected_version=version)
+
+
+def delete_mapping(mapping_id: int, *, actor: Any, version: int | None = None) -> None:
+    """Delete a CI mapping rule."""
+    delete_record(CIMapping, mapping_id, actor=actor, expected_version=version)
+
+
+def update_window(
+    window_id: int,
+    *,
+    actor: Any,
+    changes: Mapping[str, Any],
+    version: int | None,
+    cis: Any = None,
+    services: Any = None,
+) -> MaintenanceWindow:
+    """Change a maintenance window and, when given, the CIs and services it covers (None keeps them).
+
+    The scope is checked again when the organisation changes; it is rewritten (and audited) only
+    when it differs.
+    """
+    with transaction.atomic():
+        moved_from = MaintenanceWindow.objects.values_list("organisation_id", flat=True).get(pk=window_id)
+        window = update_record(
+            MaintenanceWindow, window_id, actor=actor, changes=changes, expected_version=version
+        )
+        new_cis = list(window.cis.all() if cis is None else cis)
+        new_services = list(window.services.all() if services is None else services)
+        changed = {c.pk for c in new_cis} != set(window.cis.values_list("pk", flat=True)) or {
+            s.pk for s in new_services
+        } != set(window.services.values_list("pk", flat=True))
+        if changed or window.organisation_id != moved_from:
+            _set_scope(window, new_cis, new_services)
+    return window
+
+
+def delete_window(window_id: int, *, actor: Any, version: int | None = None) -> None:
+    """Delete a maintenance window (alerts it suppressed keep their suppression reason)."""
+    delete_record(MaintenanceWindow, window_id, actor=actor, expected_version=version)

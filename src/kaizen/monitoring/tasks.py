@@ -27,7 +27,9 @@ def wake() -> None:
         if HUEY.storage.put_if_empty(FLAG, b"1"):
             drain_deliveries()
     except Exception:  # the broker may be down: the periodic sweep processes the delivery later
-        log.warning("could not queue the monitoring drain; the sweep will process the delivery", exc_info=True)
+        log.warning(
+            "could not queue the monitoring drain; the sweep will process the delivery", exc_info=True
+        )
 
 
 @db_task()  # type: ignore[untyped-decorator]

@@ -20,7 +20,9 @@ class IntegrationSerializer(StrictModelSerializer):
         required=False,
         help_text='[{"metric": "cpu", "warning": 80, "critical": 90, "hysteresis": 5, "direction": "above"}]',
     )
-    sns_topics = serializers.JSONField(required=False, help_text='["arn:aws:sns:ap-northeast-1:123456789012:alarms"]')
+    sns_topics = serializers.JSONField(
+        required=False, help_text='["arn:aws:sns:ap-northeast-1:123456789012:alarms"]'
+    )
     endpoint = serializers.SerializerMethodField(help_text="Where the source posts its alerts.")
 
     class Meta:
@@ -127,7 +129,16 @@ class EventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Event
-        fields: ClassVar[list[str]] = ["id", "received_at", "occurred_at", "status", "severity", "kind", "title", "value"]
+        fields: ClassVar[list[str]] = [
+            "id",
+            "received_at",
+            "occurred_at",
+            "status",
+            "severity",
+            "kind",
+            "title",
+            "value",
+        ]
         read_only_fields = fields
 
 

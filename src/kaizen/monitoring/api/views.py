@@ -87,7 +87,9 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = serializers.VersionSerializer(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
         alert = self.get_object()
-        return self._done(services.acknowledge(alert.pk, actor=request.user, version=body.validated_data.get("version")))
+        return self._done(
+            services.acknowledge(alert.pk, actor=request.user, version=body.validated_data.get("version"))
+        )
 
     @extend_schema(request=serializers.SilenceSerializer)
     @action(detail=True, methods=["post"])
@@ -98,7 +100,10 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         alert = self.get_object()
         return self._done(
             services.silence(
-                alert.pk, actor=request.user, until=body.validated_data["until"], version=body.validated_data.get("version")
+                alert.pk,
+                actor=request.user,
+                until=body.validated_data["until"],
+                version=body.validated_data.get("version"),
             )
         )
 

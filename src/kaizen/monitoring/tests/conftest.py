@@ -56,7 +56,12 @@ class Shop:
         with context.acting(user=self.manager, channel=context.Channel.WEB):
             return services.create_integration(
                 actor=self.manager,
-                data={"name": f"{source} {Integration.objects.count() + 1}", "source": source, "organisation": self.org, **data},
+                data={
+                    "name": f"{source} {Integration.objects.count() + 1}",
+                    "source": source,
+                    "organisation": self.org,
+                    **data,
+                },
             )
 
 
@@ -69,7 +74,9 @@ def shop(db: Any) -> Shop:
 def post(client: Client, django_capture_on_commit_callbacks: Any) -> Callable[..., Any]:
     """POST a body to an intake endpoint with a token (header by default); run what follows the commit."""
 
-    def send(source: str, body: Any, token: str, *, in_url: bool = False, raw: bytes | None = None, **headers: Any) -> Any:
+    def send(
+        source: str, body: Any, token: str, *, in_url: bool = False, raw: bytes | None = None, **headers: Any
+    ) -> Any:
         data = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
         url = f"/api/v1/events/{source}/" + (f"?token={token}" if in_url else "")
         extra = {} if in_url else {"HTTP_AUTHORIZATION": f"Bearer {token}"}

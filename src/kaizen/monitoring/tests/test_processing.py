@@ -25,7 +25,9 @@ def _am(*alerts: dict[str, Any], status: str = "firing") -> dict[str, Any]:
     return {"version": "4", "status": status, "receiver": "kaizen", "groupKey": "g", "alerts": list(alerts)}
 
 
-def _alert(name: str, ci: str, *, status: str = "firing", severity: str = "critical", fp: str | None = None) -> dict[str, Any]:
+def _alert(
+    name: str, ci: str, *, status: str = "firing", severity: str = "critical", fp: str | None = None
+) -> dict[str, Any]:
     return {
         "status": status,
         "labels": {"alertname": name, "ci": ci, "severity": severity},
@@ -69,7 +71,14 @@ def test_repeat_counts_as_duplicate_and_severity_change_is_noted(shop: Shop, pos
     _integration, token = shop.integration()
     post("alertmanager", _am(_alert("Disk", "db-01", severity="warning")), token)
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=1)):
-        post("alertmanager", _am(_alert("Disk", "db-01", severity="warning"), {**_alert("Disk", "db-01", severity="warning"), "startsAt": "2026-11-22T12:07:00Z"}), token)
+        post(
+            "alertmanager",
+            _am(
+                _alert("Disk", "db-01", severity="warning"),
+                {**_alert("Disk", "db-01", severity="warning"), "startsAt": "2026-11-22T12:07:00Z"},
+            ),
+            token,
+        )
     alert = Alert.objects.get()
     assert alert.duplicates == 2
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
@@ -80,7 +89,9 @@ def test_repeat_counts_as_duplicate_and_severity_change_is_noted(shop: Shop, pos
     assert incident.comments.filter(body__contains="warning → critical").exists()
 
 
-def test_resolved_clears_alerts_and_resolves_the_incident_then_a_refire_reopens_it(shop: Shop, post: Any) -> None:
+def test_resolved_clears_alerts_and_resolves_the_incident_then_a_refire_reopens_it(
+    shop: Shop, post: Any
+) -> None:
     _integration, token = shop.integration()
     post("alertmanager", payload("alertmanager-webhook-v4.json"), token)
     incident = Ticket.objects.get(channel=Channel.MONITORING)
@@ -131,7 +142,10 @@ def test_switch_down_inhibits_the_servers_behind_it(shop: Shop, post: Any) -> No
 def test_maintenance_window_keeps_events_but_opens_no_incident(shop: Shop, post: Any) -> None:
     _integration, token = shop.integration()
     window = MaintenanceWindow.objects.create(
-        organisation=shop.org, name="月次パッチ", starts_at=timezone.now() - dt.timedelta(minutes=5), ends_at=timezone.now() + dt.timedelta(hours=1)
+        organisation=shop.org,
+        name="月次パッチ",
+        starts_at=timezone.now() - dt.timedelta(minutes=5),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
     )
     window.cis.add(shop.db)
     post("alertmanager", _am(_alert("Reboot", "db-01")), token)
@@ -238,3 +252,38 @@ def test_acknowledge_and_silence_are_audited(shop: Shop, post: Any) -> None:
     actions = set(AuditEntry.objects.filter(record_type="monitoring.alert").values_list("action", flat=True))
     assert {"acknowledge", "silence"} <= actions
 
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_delivering_the_same_alert_concurrently_make_one_open_alert() -> None:
+    import threading
+
+    from django.db import connection, transaction
+
+    from kaizen.monitoring.sources import parse
+
+    shop = Shop()
+    integration, _token = shop.integration(create_incidents=False)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            signals = parse("alertmanager", _am(_alert("Race", "db-01")), received_at=timezone.now())
+            barrier.wait(timeout=10)
+            with transaction.atomic():
+                processing.apply(integration, signals, delivery=None, now=timezone.now())
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert Alert.objects.filter(is_open=True).count() == 1
+    alert = Alert.objects.get()
+    assert alert.duplicates == 1
+    assert Event.objects.count() == 2
