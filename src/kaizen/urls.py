@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("kaizen.portal.urls")),
     path("", include("kaizen.requests.urls")),
     path("", include("kaizen.slm.urls")),
+    path("monitoring/", include("kaizen.monitoring.urls")),
     path("service-levels/reports/", include("kaizen.slm.report_urls")),
 ]
 

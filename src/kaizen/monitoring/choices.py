@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Source(models.TextChoices):
@@ -51,10 +52,10 @@ class Trend(models.TextChoices):
 class DeliveryState(models.TextChoices):
     """What became of one received payload."""
 
-    PENDING = "pending", _("Waiting")
+    PENDING = "pending", pgettext_lazy("delivery state", "Waiting")
     PROCESSED = "processed", _("Processed")
     FAILED = "failed", _("Failed")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("delivery state", "Rejected")
 
 
 class EventKind(models.TextChoices):
@@ -88,7 +89,7 @@ class MatchField(models.TextChoices):
     ADDRESS = "address", _("IP address")
     RESOURCE = "resource", _("Resource")
     SERVICE = "service", _("Service name")
-    LABEL = "label", _("Label")
+    LABEL = "label", pgettext_lazy("monitoring", "Label")
 
 
 class CIField(models.TextChoices):

@@ -32,7 +32,13 @@ def _alert(name: str, host: str, severity: str, summary: str, *, status: str = "
 
 
 def _body(*alerts: dict[str, Any]) -> bytes:
-    body = {"version": "4", "status": "firing", "receiver": "kaizen", "groupKey": "demo", "alerts": list(alerts)}
+    body = {
+        "version": "4",
+        "status": "firing",
+        "receiver": "kaizen",
+        "groupKey": "demo",
+        "alerts": list(alerts),
+    }
     return json.dumps(body, ensure_ascii=False).encode()
 
 
@@ -59,17 +65,26 @@ def load(*, password: str) -> None:
         ),
         _body(
             _alert(
-                "PostgresSlowQueries", "accounting-a-db01.tokyo.kaizen.example", "critical", "応答時間 p95 > 2 s"
+                "PostgresSlowQueries",
+                "accounting-a-db01.tokyo.kaizen.example",
+                "critical",
+                "応答時間 p95 > 2 s",
             ),
         ),
         _body(
             _alert(
-                "DiskSpaceLow", "esx01.tokyo.kaizen.example", "warning", "ディスク残量 15% 未満", status="resolved"
+                "DiskSpaceLow",
+                "esx01.tokyo.kaizen.example",
+                "warning",
+                "ディスク残量 15% 未満",
+                status="resolved",
             ),
         ),
     ]
     with context.acting(channel=context.Channel.MONITORING, label=integration.name):
         for body in deliveries:
             with transaction.atomic():
-                services.receive(integration, body=body, content_type="application/json", remote_addr="127.0.0.1")
+                services.receive(
+                    integration, body=body, content_type="application/json", remote_addr="127.0.0.1"
+                )
             processing.drain()

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import AlertStatus, Severity, Source
 from .models import Alert
@@ -17,18 +18,26 @@ class AlertFilter(django_filters.FilterSet):
 
     state = django_filters.ChoiceFilter(
         label=_("open or closed"),
-        choices=[("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))],
+        choices=[
+            ("open", pgettext_lazy("alert state", "Open")),
+            ("closed", pgettext_lazy("alert state", "Closed")),
+            ("all", _("All")),
+        ],
         method="filter_state",
         empty_label=None,
     )
     status = django_filters.MultipleChoiceFilter(label=_("status"), choices=AlertStatus.choices)
     severity = django_filters.MultipleChoiceFilter(label=_("severity"), choices=Severity.choices)
     source = django_filters.ChoiceFilter(
-        label=_("source"), field_name="integration__source", choices=Source.choices
+        label=pgettext_lazy("monitoring", "source"), field_name="integration__source", choices=Source.choices
     )
-    integration = django_filters.NumberFilter(label=_("integration"), field_name="integration_id")
-    ci = django_filters.NumberFilter(label=_("CI"), field_name="ci_id")
-    incident = django_filters.NumberFilter(label=_("incident"), field_name="incident_id")
+    integration = django_filters.NumberFilter(
+        label=_("integration"), field_name="integration_id", min_value=1, max_value=2**62
+    )
+    ci = django_filters.NumberFilter(label=_("CI"), field_name="ci_id", min_value=1, max_value=2**62)
+    incident = django_filters.NumberFilter(
+        label=_("incident"), field_name="incident_id", min_value=1, max_value=2**62
+    )
     acknowledged = django_filters.BooleanFilter(label=_("acknowledged"), method="filter_acknowledged")
     q = django_filters.CharFilter(label=_("search"), method="filter_text", max_length=200)
 

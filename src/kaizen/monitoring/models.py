@@ -25,6 +25,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kaizen.core.access import STAFF_ROLES, AccessPolicy, Role, ScopedManager
 from kaizen.core.models import Record
@@ -60,7 +61,7 @@ class Integration(Record):
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
-    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    source = models.CharField(pgettext_lazy("monitoring", "source"), max_length=20, choices=Source.choices)
     organisation = models.ForeignKey(
         "accounts.Organisation",
         on_delete=models.PROTECT,

@@ -140,3 +140,13 @@ def test_requester_cannot_see_alerts(shop: Shop, post: Any) -> None:
     post("alertmanager", payload("alertmanager-webhook-v4.json"), token)
     requester = client_for(user_with_role(Role.REQUESTER, shop.org))
     assert requester.get("/api/v1/alerts/").json()["results"] == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    ["integration=9" * 1 + "9" * 30, "ci=-1", "incident=abc", "severity=nope", "state=x", "q=" + "x" * 500],
+)
+def test_bad_alert_filters_get_400_not_500(shop: Shop, query: str) -> None:
+    response = client_for(shop.agent).get(f"/api/v1/alerts/?{query}")
+    assert response.status_code in (200, 400), response.content
