@@ -204,6 +204,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         workers=args.workers or settings.JOB_WORKERS,
         worker_type="thread",
         periodic=not args.no_periodic,
+        # With a polling broker (SQLite) an idle consumer backs off up to this long before it looks
+        # for jobs again; huey's 10 s default would delay monitoring alerts and mail that much.
+        max_delay=0.5,
     )
     return 0
 

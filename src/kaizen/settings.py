@@ -216,6 +216,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketKindEnum": "kaizen.tickets.choices.Kind",
         "ImpactEnum": "kaizen.tickets.choices.Impact",
+        "AlertSeverityEnum": "kaizen.monitoring.choices.Severity",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

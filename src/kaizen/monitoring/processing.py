@@ -85,7 +85,7 @@ def process(delivery: Delivery, *, now: dt.datetime | None = None) -> None:
             signals = _signals(delivery)
             outcome = apply(integration, signals, delivery=delivery, now=now)
             correlation.correlate(integration, outcome, now=now)
-            _finish(delivery, DeliveryState.PROCESSED, now, signals=len(signals))
+            _finish(delivery, DeliveryState.PROCESSED, signals=len(signals))
     except PayloadError as exc:
         _fail(delivery, DeliveryState.REJECTED, str(exc), now)
     except Exception as exc:  # a bug or a database error must not stop the other deliveries
@@ -140,15 +140,15 @@ def _check_depth(value: Any) -> None:
             stack.extend((v, depth + 1) for v in item)
 
 
-def _finish(delivery: Delivery, state: str, now: dt.datetime, *, signals: int = 0, error: str = "") -> None:
+def _finish(delivery: Delivery, state: str, *, signals: int = 0, error: str = "") -> None:
     Delivery.objects.filter(pk=delivery.pk).update(
-        state=state, processed_at=now, signals=signals, error=error
+        state=state, processed_at=timezone.now(), signals=signals, error=error
     )
     delivery.state, delivery.error = state, error
 
 
 def _fail(delivery: Delivery, state: str, message: str, now: dt.datetime) -> None:
-    _finish(delivery, state, now, error=message)
+    _finish(delivery, state, error=message)
     Integration.objects.filter(pk=delivery.integration_id).update(
         last_error=message[:2000], last_error_at=now
     )
@@ -373,7 +373,7 @@ def _append_events(
             integration=integration,
             alert_id=alert.pk if alert is not None else None,
             dedup_key=signal.dedup_key,
-            received_at=now,
+            received_at=delivery.received_at if delivery is not None else now,
             occurred_at=signal.occurred_at,
             status=signal.status,
             severity=signal.severity if signal.severity in Severity.values else Severity.INFO,

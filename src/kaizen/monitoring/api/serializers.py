@@ -142,21 +142,21 @@ class EventSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
 
 
-class SilenceSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AlertSilenceSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """Silence until a moment (ISO 8601 with offset), or null to lift the silence."""
 
     until = serializers.DateTimeField(allow_null=True)
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class LinkSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AlertLinkSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """Attach to an incident (its id), or null to detach."""
 
     incident = serializers.IntegerField(allow_null=True, min_value=1)
     version = serializers.IntegerField(required=False, min_value=1)
 
 
-class VersionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AlertVersionSerializer(serializers.Serializer):  # type: ignore[type-arg]
     """Optionally the version the action is based on."""
 
     version = serializers.IntegerField(required=False, min_value=1)

@@ -44,7 +44,9 @@ class IntegrationViewSet(RecordViewSet):
             headers={"ETag": etag(integration.version)},
         )
 
-    @extend_schema(request=serializers.VersionSerializer, responses={200: serializers.IntegrationSerializer})
+    @extend_schema(
+        request=serializers.AlertVersionSerializer, responses={200: serializers.IntegrationSerializer}
+    )
     @action(detail=True, methods=["post"], url_path="rotate-token")
     def rotate_token(self, request: Request, pk: Any = None) -> Response:
         """Issue a new token; the previous one stays valid for 24 hours (``grace_hours`` 0–168)."""
@@ -80,22 +82,22 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         fresh = queries.alerts(self.request.user).get(pk=alert.pk)
         return Response(self.get_serializer(fresh).data, headers={"ETag": etag(fresh.version)})
 
-    @extend_schema(request=serializers.VersionSerializer)
+    @extend_schema(request=serializers.AlertVersionSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: Any = None) -> Response:
         """Acknowledge an open alert."""
-        body = serializers.VersionSerializer(data=request.data if isinstance(request.data, dict) else {})
+        body = serializers.AlertVersionSerializer(data=request.data if isinstance(request.data, dict) else {})
         body.is_valid(raise_exception=True)
         alert = self.get_object()
         return self._done(
             services.acknowledge(alert.pk, actor=request.user, version=body.validated_data.get("version"))
         )
 
-    @extend_schema(request=serializers.SilenceSerializer)
+    @extend_schema(request=serializers.AlertSilenceSerializer)
     @action(detail=True, methods=["post"])
     def silence(self, request: Request, pk: Any = None) -> Response:
         """Silence an alert until a moment (no incident meanwhile), or lift it with null."""
-        body = serializers.SilenceSerializer(data=request.data)
+        body = serializers.AlertSilenceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         alert = self.get_object()
         return self._done(
@@ -107,11 +109,11 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             )
         )
 
-    @extend_schema(request=serializers.LinkSerializer)
+    @extend_schema(request=serializers.AlertLinkSerializer)
     @action(detail=True, methods=["post"])
     def link(self, request: Request, pk: Any = None) -> Response:
         """Attach the alert to an incident (or detach it with null)."""
-        body = serializers.LinkSerializer(data=request.data)
+        body = serializers.AlertLinkSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         alert = self.get_object()
         return self._done(
