@@ -15,3 +15,13 @@ def _fresh_service_level_configuration() -> Iterator[None]:
     queries.reset()
     yield
     queries.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cmdb_walks() -> Iterator[None]:
+    """Forget monitoring's short-lived CMDB walks: tests reuse CI ids."""
+    from kaizen.monitoring import correlation
+
+    correlation.forget_walks()
+    yield
+    correlation.forget_walks()

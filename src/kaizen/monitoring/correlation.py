@@ -60,12 +60,43 @@ def correlate(integration: Integration, outcome: Outcome, *, now: dt.datetime) -
         _inherit_silences(integration, opened, now)
         _mark_flapping(integration, opened, now)
     with context.acting(user=integration.run_as, channel=context.Channel.MONITORING, label=integration.name):
+        notes = Notes()
         needing = [
             a for a in alerts if a.is_open and a.status == AlertStatus.FIRING and a.incident_id is None
         ]
         if needing:
-            _open_incidents(integration, needing, now)
-        _update_incidents(integration, alerts, outcome, now)
+            _open_incidents(integration, needing, now, notes)
+        _update_incidents(integration, alerts, outcome, notes)
+        notes.write(integration)
+
+
+class Notes:
+    """What to write on each incident at the end of one correlation: one work note per incident."""
+
+    def __init__(self) -> None:
+        self.lines: dict[int, list[str]] = defaultdict(list)
+        self.reopen: set[int] = set()
+        self.cleared: set[int] = set()
+
+    def add(self, incident_id: int, line: str, *, reopen: bool = False, cleared: bool = False) -> None:
+        """Queue a line for an incident (reopening it, or resolving it if nothing alerts any more)."""
+        self.lines[incident_id].append(line)
+        if reopen:
+            self.reopen.add(incident_id)
+        if cleared:
+            self.cleared.add(incident_id)
+
+    def write(self, integration: Integration) -> None:
+        """Write the queued notes; resolve the incidents whose alerts have all cleared."""
+        for incident_id, text in self.lines.items():
+            if (
+                incident_id in self.cleared
+                and incident_id not in self.reopen
+                and not _still_alerting(incident_id)
+            ):
+                _resolve(incident_id, integration, text)
+            else:
+                _note(incident_id, integration, text, reopen=incident_id in self.reopen)
 
 
 # -- CI mapping -------------------------------------------------------------------------------
@@ -121,15 +152,17 @@ def _map_cis(integration: Integration, alerts: Sequence[Alert]) -> None:
     for alert in alerts:
         alert.service_id = services.get(alert.ci_id) if alert.ci_id else None
         alert.service_id = alert.service_id or integration.default_service_id
-    Alert.objects.bulk_update(alerts, ["ci", "service"], batch_size=200)
+    from .processing import _write
+
+    _write(alerts, ["ci", "service"])
 
 
 def _services(ci_ids: Iterable[int]) -> dict[int, int]:
     """Return CI id -> the nearest service depending on it (through the CMDB graph)."""
     out: dict[int, int] = {}
     for ci_id in ci_ids:
-        reached = impact.traverse(("ci", ci_id), direction="up").reached
-        services = sorted((r.depth, pk) for (kind, pk), r in reached.items() if kind == "service")
+        reached = _reached(ci_id, "up")
+        services = sorted((depth, pk) for kind, pk, depth in reached if kind == "service")
         if services:
             out[ci_id] = services[0][1]
     return out
@@ -137,8 +170,33 @@ def _services(ci_ids: Iterable[int]) -> dict[int, int]:
 
 def _upstream(ci_id: int) -> set[int]:
     """Return the CIs ``ci_id`` depends on (its causes when they fail)."""
-    reached = impact.traverse(("ci", ci_id), direction="down").reached
-    return {pk for (kind, pk) in reached if kind == "ci" and pk != ci_id}
+    return {pk for kind, pk, _depth in _reached(ci_id, "down") if kind == "ci" and pk != ci_id}
+
+
+_WALKS: dict[tuple[int, str], tuple[float, list[tuple[str, int, int]]]] = {}
+WALK_TTL = 5.0
+"""Seconds a CMDB walk is reused: a storm asks about the same CIs thousands of times a minute."""
+
+
+def forget_walks() -> None:
+    """Drop the reused CMDB walks (tests; after a bulk CMDB import if it must count at once)."""
+    _WALKS.clear()
+
+
+def _reached(ci_id: int, direction: str) -> list[tuple[str, int, int]]:
+    """(kind, id, depth) of what ``ci_id`` reaches in ``direction``, reused for a few seconds."""
+    import time
+
+    key = (ci_id, direction)
+    hit = _WALKS.get(key)
+    if hit is not None and time.monotonic() - hit[0] < WALK_TTL:
+        return hit[1]
+    reached = impact.traverse(("ci", ci_id), direction=direction).reached  # type: ignore[arg-type]
+    found = [(kind, pk, r.depth) for (kind, pk), r in reached.items()]
+    if len(_WALKS) > 10_000:
+        _WALKS.clear()
+    _WALKS[key] = (time.monotonic(), found)
+    return found
 
 
 # -- suppression ------------------------------------------------------------------------------
@@ -211,7 +269,9 @@ def _suppression(integration: Integration, alert: Alert, now: dt.datetime, windo
 # -- incidents --------------------------------------------------------------------------------
 
 
-def _open_incidents(integration: Integration, alerts: Sequence[Alert], now: dt.datetime) -> None:
+def _open_incidents(
+    integration: Integration, alerts: Sequence[Alert], now: dt.datetime, notes: Notes
+) -> None:
     windows = _windows(integration, now)
     firing_cis = _firing_cis(integration, alerts)
     batch: dict[tuple[str, int | str], int] = {}
@@ -230,10 +290,8 @@ def _open_incidents(integration: Integration, alerts: Sequence[Alert], now: dt.d
                 incident_id=inhibitor.incident_id,
             )
             if inhibitor.incident_id:
-                _note(
-                    inhibitor.incident_id,
-                    integration,
-                    [_("Inhibited (upstream CI alerting): %(t)s") % {"t": alert.title}],
+                notes.add(
+                    inhibitor.incident_id, _("Inhibited (upstream CI alerting): %(t)s") % {"t": alert.title}
                 )
             continue
         incident_id = _reopenable(integration, alert, now) or _group(integration, alert, now, batch)
@@ -242,7 +300,7 @@ def _open_incidents(integration: Integration, alerts: Sequence[Alert], now: dt.d
             if incident_id is None:
                 continue
         else:
-            _note(incident_id, integration, [_("Alert firing: %(t)s") % {"t": alert.title}], reopen=True)
+            notes.add(incident_id, _("Alert firing: %(t)s") % {"t": alert.title}, reopen=True)
         _set(alert, incident_id=incident_id, suppressed=Suppression.NONE)
         batch[_group_key(alert)] = incident_id
 
@@ -254,12 +312,17 @@ def _set(alert: Alert, **changes: Any) -> None:
 
 
 def _firing_cis(integration: Integration, alerts: Sequence[Alert]) -> dict[int, Alert]:
-    """CI id -> an open firing alert on it (this delivery's and the organisation's others)."""
+    """CI id -> an open firing alert on it, for the CIs the given alerts depend on."""
     found: dict[int, Alert] = {}
-    for other in Alert.objects.filter(
-        organisation_id=integration.organisation_id, is_open=True, status=AlertStatus.FIRING, ci__isnull=False
-    ).order_by("first_seen_at")[:5000]:
-        found.setdefault(other.ci_id, other)  # type: ignore[arg-type]
+    causes = sorted({c for a in alerts if a.ci_id is not None for c in _upstream(a.ci_id)})
+    for start in range(0, len(causes), 500):
+        for other in Alert.objects.filter(
+            organisation_id=integration.organisation_id,
+            is_open=True,
+            status=AlertStatus.FIRING,
+            ci_id__in=causes[start : start + 500],
+        ).order_by("first_seen_at"):
+            found.setdefault(other.ci_id, other)  # type: ignore[arg-type]
     for alert in alerts:
         if alert.ci_id is not None:
             found.setdefault(alert.ci_id, alert)
@@ -403,11 +466,9 @@ def _note(incident_id: int, integration: Integration, lines: Sequence[str], *, r
 
 
 def _update_incidents(
-    integration: Integration, alerts: Sequence[Alert], outcome: Outcome, now: dt.datetime
+    integration: Integration, alerts: Sequence[Alert], outcome: Outcome, notes: Notes
 ) -> None:
-    """Note severity changes and clears on incidents; resolve those whose alerts all cleared."""
-    lines: dict[int, list[str]] = defaultdict(list)
-    closed: set[int] = set()
+    """Queue notes of severity changes and clears; an incident whose alerts all cleared is resolved."""
     for alert in alerts:
         if alert.incident_id is None or alert.suppressed == Suppression.INHIBITED:
             continue
@@ -415,18 +476,13 @@ def _update_incidents(
         if alert.flapping and not alert.is_open:
             continue  # a flapping alert is one update, not one per change: settle() resolves later
         if EventKind.SEVERITY in kinds:
-            lines[alert.incident_id].append(
+            notes.add(
+                alert.incident_id,
                 _("Severity %(a)s → %(b)s: %(t)s")
-                % {"a": alert.previous_severity, "b": alert.severity, "t": alert.title}
+                % {"a": alert.previous_severity, "b": alert.severity, "t": alert.title},
             )
         if not alert.is_open:
-            lines[alert.incident_id].append(_("Alert cleared: %(t)s") % {"t": alert.title})
-            closed.add(alert.incident_id)
-    for incident_id, text in lines.items():
-        if incident_id in closed and not _still_alerting(incident_id):
-            _resolve(incident_id, integration, text)
-        else:
-            _note(incident_id, integration, text)
+            notes.add(alert.incident_id, _("Alert cleared: %(t)s") % {"t": alert.title}, cleared=True)
 
 
 def _still_alerting(incident_id: int) -> bool:

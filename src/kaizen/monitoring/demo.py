@@ -67,7 +67,7 @@ def load(*, password: str) -> None:
             _alert(
                 "PostgresSlowQueries",
                 "accounting-a-db01.tokyo.kaizen.example",
-                "critical",
+                "major",
                 "応答時間 p95 > 2 s",
             ),
         ),

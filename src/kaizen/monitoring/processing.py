@@ -60,8 +60,7 @@ def drain(*, now: dt.datetime | None = None, limit: int | None = None) -> int:
             batch = claim(BATCH if limit is None else min(BATCH, limit - done))
             if not batch:
                 break
-            for delivery in batch:
-                process(delivery, now=now)
+            process_batch(batch, now=now)
             _note_received(batch)
         done += len(batch)
     return done
@@ -76,21 +75,73 @@ def _note_received(batch: Sequence[Delivery]) -> None:
         Integration.objects.filter(pk=integration_id).update(last_received_at=at)
 
 
-def process(delivery: Delivery, *, now: dt.datetime | None = None) -> None:
+def process_batch(batch: Sequence[Delivery], *, now: dt.datetime | None = None) -> None:
+    """Process locked deliveries together: one upsert and one correlation per integration.
+
+    A delivery that does not parse is marked alone. When the shared work fails, each delivery is
+    processed again on its own (:func:`process`), so one bad delivery never holds back the others.
+    """
+    now = now or timezone.now()
+    parsed: list[tuple[Delivery, list[Signal]]] = []
+    for delivery in batch:
+        try:
+            parsed.append((delivery, _signals(delivery)))
+        except PayloadError as exc:
+            _fail(delivery, DeliveryState.REJECTED, str(exc), now)
+        except Exception as exc:  # a parser bug: this delivery only
+            log.exception("monitoring delivery %s failed", delivery.pk)
+            _fail(delivery, DeliveryState.FAILED, f"{type(exc).__name__}: {exc}"[:2000], now)
+    if not parsed:
+        return
+    groups: dict[int, list[tuple[Delivery, list[Signal]]]] = {}
+    for item in parsed:
+        groups.setdefault(item[0].integration_id, []).append(item)
+    try:
+        with transaction.atomic():
+            for items in groups.values():
+                integration = items[0][0].integration
+                signals = [s for _d, found in items for s in found]
+                sources = [d for d, found in items for _s in found]
+                outcome = apply(integration, signals, delivery=None, deliveries=sources, now=now)
+                correlation.correlate(integration, outcome, now=now)
+            _finish_many([(d, len(found)) for d, found in parsed])
+    except Exception:
+        log.warning(
+            "monitoring batch of %d deliveries failed; processing them one by one", len(parsed), exc_info=True
+        )
+        for delivery, signals in parsed:
+            process(delivery, now=now, signals=signals)
+
+
+def process(
+    delivery: Delivery, *, now: dt.datetime | None = None, signals: list[Signal] | None = None
+) -> None:
     """Process one locked delivery: parse it, apply its signals, correlate; never raise."""
     now = now or timezone.now()
     integration = delivery.integration
     try:
         with transaction.atomic():
-            signals = _signals(delivery)
-            outcome = apply(integration, signals, delivery=delivery, now=now)
+            found = signals if signals is not None else _signals(delivery)
+            outcome = apply(integration, found, delivery=delivery, now=now)
             correlation.correlate(integration, outcome, now=now)
-            _finish(delivery, DeliveryState.PROCESSED, signals=len(signals))
+            _finish(delivery, DeliveryState.PROCESSED, signals=len(found))
     except PayloadError as exc:
         _fail(delivery, DeliveryState.REJECTED, str(exc), now)
     except Exception as exc:  # a bug or a database error must not stop the other deliveries
         log.exception("monitoring delivery %s failed", delivery.pk)
         _fail(delivery, DeliveryState.FAILED, f"{type(exc).__name__}: {exc}"[:2000], now)
+
+
+def _finish_many(done: Sequence[tuple[Delivery, int]]) -> None:
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET state = %s, processed_at = %s, signals = %s, error = '' WHERE id = %s",  # noqa: S608
+            [(DeliveryState.PROCESSED.value, at, count, d.pk) for d, count in done],
+        )
+    for d, _count in done:
+        d.state = DeliveryState.PROCESSED
 
 
 def _signals(delivery: Delivery) -> list[Signal]:
@@ -158,19 +209,29 @@ def _fail(delivery: Delivery, state: str, message: str, now: dt.datetime) -> Non
 
 
 def apply(
-    integration: Integration, signals: Sequence[Signal], *, delivery: Delivery | None, now: dt.datetime
+    integration: Integration,
+    signals: Sequence[Signal],
+    *,
+    delivery: Delivery | None,
+    now: dt.datetime,
+    deliveries: Sequence[Delivery] | None = None,
 ) -> Outcome:
-    """Apply ``signals`` in order to the integration's alerts and append one event per signal."""
+    """Apply ``signals`` in order to the integration's alerts and append one event per signal.
+
+    ``deliveries`` (parallel to ``signals``) names each signal's delivery when a batch of several
+    is applied at once; otherwise every event belongs to ``delivery``.
+    """
     outcome = Outcome()
-    pending = list(signals)
+    origin = list(deliveries) if deliveries is not None else [delivery] * len(signals)
+    pending = list(zip(signals, origin, strict=True))
     for _attempt in range(3):  # a second pass only for keys another worker opened meanwhile
         if not pending:
             break
-        keys = sorted({s.dedup_key for s in pending})
+        keys = sorted({s.dedup_key for s, _d in pending})
         open_alerts = _lock_open(integration, keys)
         created: list[Alert] = []
-        events: list[tuple[Alert, Signal, str]] = []
-        for signal in pending:
+        events: list[tuple[Alert, Signal, str, Delivery | None]] = []
+        for signal, source in pending:
             alert = open_alerts.get(signal.dedup_key)
             kind, alert = _step(integration, alert, signal, now)
             if alert is not None:
@@ -180,13 +241,13 @@ def apply(
                     open_alerts[signal.dedup_key] = alert
                 else:
                     open_alerts.pop(signal.dedup_key, None)
-            events.append((alert, signal, kind))  # type: ignore[arg-type]
+            events.append((alert, signal, kind, source))  # type: ignore[arg-type]
         lost = {id(a) for a in _insert(created)}
-        kept = [(a, s, k) for a, s, k in events if a is None or id(a) not in lost]
+        kept = [e for e in events if e[0] is None or id(e[0]) not in lost]
         new_ids = {a.pk for a in created if id(a) not in lost}
         _save_changed(kept, outcome, created=new_ids)
-        _append_events(integration, delivery, kept, now)
-        pending = [s for a, s, _k in events if a is not None and id(a) in lost]
+        _append_events(integration, kept, now)
+        pending = [(s, d) for a, s, _k, d in events if a is not None and id(a) in lost]
     return outcome
 
 
@@ -320,18 +381,33 @@ def _insert(alerts: list[Alert]) -> list[Alert]:
 
 
 def _save_changed(
-    kept: Iterable[tuple[Alert | None, Signal, str]], outcome: Outcome, *, created: set[int]
+    kept: Iterable[tuple[Alert | None, Signal, str, Delivery | None]], outcome: Outcome, *, created: set[int]
 ) -> None:
     changed: dict[int, Alert] = {}
-    for alert, _signal, kind in kept:
+    for alert, _signal, kind, _d in kept:
         if alert is None or alert.pk is None:
             continue
         changed[alert.pk] = alert
         outcome.changes.setdefault(alert.pk, []).append(kind)
-    to_update = [a for pk, a in changed.items() if pk not in created]  # inserted ones hold their final state
-    if to_update:
-        Alert.objects.bulk_update(to_update, UPDATE_FIELDS, batch_size=200)
+    _write(
+        [a for pk, a in changed.items() if pk not in created], UPDATE_FIELDS
+    )  # inserted ones hold their final state
     outcome.touched.update(changed)
+
+
+def _write(alerts: Sequence[Alert], names: Sequence[str]) -> None:
+    """Write ``names`` of ``alerts`` with one prepared UPDATE run for every row (no CASE per field)."""
+    if not alerts:
+        return
+    fields = [Alert._meta.get_field(n) for n in names]
+    table = connection.ops.quote_name(Alert._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)  # type: ignore[union-attr]
+    rows = [
+        [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]  # type: ignore[union-attr]
+        for a in alerts
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608 - model names
 
 
 UPDATE_FIELDS = [
@@ -363,17 +439,16 @@ UPDATE_FIELDS = [
 
 def _append_events(
     integration: Integration,
-    delivery: Delivery | None,
-    kept: Iterable[tuple[Alert | None, Signal, str]],
+    kept: Iterable[tuple[Alert | None, Signal, str, Delivery | None]],
     now: dt.datetime,
 ) -> None:
     rows = [
         Event(
-            delivery=delivery,
+            delivery=source,
             integration=integration,
             alert_id=alert.pk if alert is not None else None,
             dedup_key=signal.dedup_key,
-            received_at=delivery.received_at if delivery is not None else now,
+            received_at=source.received_at if source is not None else now,
             occurred_at=signal.occurred_at,
             status=signal.status,
             severity=signal.severity if signal.severity in Severity.values else Severity.INFO,
@@ -381,7 +456,7 @@ def _append_events(
             title=signal.title[:300],
             value=signal.value,
         )
-        for alert, signal, kind in kept
+        for alert, signal, kind, source in kept
     ]
     Event.objects.bulk_create(rows, batch_size=CHUNK)
 
@@ -408,7 +483,7 @@ def expire(*, now: dt.datetime | None = None) -> int:
                 _close(alert, AlertStatus.EXPIRED, now)
                 outcome.touched[alert.pk] = alert
                 outcome.changes[alert.pk] = [EventKind.EXPIRED]
-            Alert.objects.bulk_update(stale, UPDATE_FIELDS, batch_size=200)
+            _write(stale, UPDATE_FIELDS)
             Event.objects.bulk_create(
                 [
                     Event(
@@ -449,7 +524,7 @@ def promote(*, now: dt.datetime | None = None) -> int:
                 alert.status, alert.changed_at = AlertStatus.FIRING, now
                 outcome.touched[alert.pk] = alert
                 outcome.changes[alert.pk] = [EventKind.COUNTED]
-            Alert.objects.bulk_update(ready, ["status", "changed_at"], batch_size=200)
+            _write(ready, ["status", "changed_at"])
             correlation.correlate(integration, outcome, now=now)
             promoted += len(ready)
     return promoted

@@ -982,6 +982,40 @@ def nightly_closure(desk: Desk) -> Story:
 # -- featured stories ----------------------------------------------------------------------------
 
 
+def _every_state(desk: Desk, plans: list[Plan]) -> list[Plan]:
+    """Plans for the open states the random ones happened to miss, so every state is shown."""
+    needs = {
+        "pending_customer": lambda s: bool(s.questions),
+        "pending_supplier": lambda s: bool(s.supplier),
+        "pending_change": lambda s: bool(s.change),
+        "in_progress": lambda s: True,
+        "cancelled": lambda s: True,
+    }
+    extra = []
+    for target, fits in needs.items():
+        if not any(p.target == target for p in plans):
+            scenario = next(s for s in SCENARIOS if fits(s))
+            extra.append(plan(desk, scenario, target=target, created=desk.at(2, 10, 30)))
+    return extra
+
+
+def demo_present(real: dt.datetime) -> dt.datetime:
+    """Return the moment the demo history ends: now, once today's service hours are over.
+
+    Stories are planned on business days "n days ago" with durations in business time. Before
+    19:00 on a business day (or on a holiday) today's hours have not all happened yet, and stories
+    that run into them would be cut short, so the history then ends the evening of the previous
+    business day instead: the demo looks the same whenever it is loaded.
+    """
+    local = real.astimezone(JST)
+    if policies.is_business_day(local.date()) and local.hour >= 19:
+        return real
+    day = local.date() - dt.timedelta(days=1)
+    while not policies.is_business_day(day):
+        day -= dt.timedelta(days=1)
+    return min(real, dt.datetime.combine(day, dt.time(23, 0), JST).astimezone(dt.UTC))
+
+
 @registry.register("tickets", order=60)
 def load(*, password: str) -> None:
     """Configure the demo desk and write its tickets (skipped when demo tickets exist)."""
@@ -994,12 +1028,13 @@ def load(*, password: str) -> None:
         return  # the accounts and portfolio demo data are not there
     from . import demo_stories as tales
 
-    now = timezone.now()
+    now = demo_present(timezone.now())
     desk = Desk(now=now)
     with frozen_clock(epoch()), context.acting(user=desk.user("manager"), channel=WEB):
         configure(desk)
         add_contacts(desk)
     plans = [plan(desk, s) for s in desk.rng.choices(SCENARIOS, [s.weight for s in SCENARIOS], k=195)]
+    plans += _every_state(desk, plans)
     all_stories: list[Story] = [incident(desk, p) for p in plans]
     all_stories += [
         tales.major_network(desk),
