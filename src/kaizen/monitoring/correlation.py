@@ -192,7 +192,7 @@ def _reached(ci_id: int, direction: str) -> list[tuple[str, int, int]]:
     if hit is not None and time.monotonic() - hit[0] < WALK_TTL:
         return hit[1]
     reached = impact.traverse(("ci", ci_id), direction=direction).reached  # type: ignore[arg-type]
-    found = [(kind, pk, r.depth) for (kind, pk), r in reached.items()]
+    found: list[tuple[str, int, int]] = [(str(kind), pk, r.depth) for (kind, pk), r in reached.items()]
     if len(_WALKS) > 10_000:
         _WALKS.clear()
     _WALKS[key] = (time.monotonic(), found)
