@@ -22,6 +22,10 @@ def _fresh_cmdb_walks() -> Iterator[None]:
     """Forget monitoring's short-lived CMDB walks: tests reuse CI ids."""
     from kaizen.monitoring import correlation
 
+    from kaizen.monitoring import services
+
     correlation.forget_walks()
+    services.forget_tokens()
     yield
     correlation.forget_walks()
+    services.forget_tokens()

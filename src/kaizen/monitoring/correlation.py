@@ -71,32 +71,43 @@ def correlate(integration: Integration, outcome: Outcome, *, now: dt.datetime) -
 
 
 class Notes:
-    """What to write on each incident at the end of one correlation: one work note per incident."""
+    """What one correlation changes on incidents, written at its end: at most one note each.
+
+    The alerts of an incident are listed on it; notes are kept for what a person should read:
+    a severity change, the alert that reopened a resolved incident, the clears that resolved it.
+    Repeats, joins and clears while other alerts still fire are not written (a storm would
+    otherwise bury the incident in notes).
+    """
 
     def __init__(self) -> None:
         self.lines: dict[int, list[str]] = defaultdict(list)
-        self.reopen: set[int] = set()
-        self.cleared: set[int] = set()
+        self.reopen: dict[int, list[str]] = defaultdict(list)
+        self.cleared: dict[int, list[str]] = defaultdict(list)
 
     def add(self, incident_id: int, line: str, *, reopen: bool = False, cleared: bool = False) -> None:
-        """Queue a line for an incident (reopening it, or resolving it if nothing alerts any more)."""
-        self.lines[incident_id].append(line)
-        if reopen:
-            self.reopen.add(incident_id)
-        if cleared:
-            self.cleared.add(incident_id)
+        """Queue a note line, a line that matters only if the incident must reopen, or a clear."""
+        target = self.reopen if reopen else self.cleared if cleared else self.lines
+        target[incident_id].append(line)
 
     def write(self, integration: Integration) -> None:
-        """Write the queued notes; resolve the incidents whose alerts have all cleared."""
+        """Reopen resolved incidents that fire again, resolve those all clear, write the notes."""
+        resolved = set(
+            Ticket.objects.filter(
+                pk__in=list(self.reopen), state_category=StateCategory.RESOLVED
+            ).values_list("pk", flat=True)
+        )
+        for incident_id in resolved:
+            _note(
+                incident_id,
+                integration,
+                self.reopen[incident_id] + self.lines.pop(incident_id, []),
+                reopen=True,
+            )
+        for incident_id, text in self.cleared.items():
+            if incident_id not in self.reopen and not _still_alerting(incident_id):
+                _resolve(incident_id, integration, self.lines.pop(incident_id, []) + text)
         for incident_id, text in self.lines.items():
-            if (
-                incident_id in self.cleared
-                and incident_id not in self.reopen
-                and not _still_alerting(incident_id)
-            ):
-                _resolve(incident_id, integration, text)
-            else:
-                _note(incident_id, integration, text, reopen=incident_id in self.reopen)
+            _note(incident_id, integration, text)
 
 
 # -- CI mapping -------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ def drain_deliveries() -> int:
     """Process every waiting delivery."""
     HUEY.storage.pop_data(FLAG)
     with context.acting(channel=context.Channel.MONITORING, label="monitoring intake"):
-        return processing.drain()
+        return processing.drain(linger=0.0 if HUEY.immediate else processing.LINGER)
 
 
 @db_periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]

@@ -42,6 +42,7 @@ from kaizen.core.ui.views import (
     apply_service_errors,
     history_rows,
 )
+from kaizen.tickets import panels
 
 from . import queries, services
 from .choices import Severity
@@ -660,3 +661,19 @@ def _hub_links(current: type[ModelUI]) -> list[dict[str, str]]:
         {"url": reverse(ui.url_name("list")), "label": str(label)} for ui, label in PAGES if ui is not current
     ]
     return links
+
+
+@panels.register(30)
+def incident_alerts_panel(request: HttpRequest, ticket: Any) -> tuple[str, dict[str, Any]] | None:
+    """The incident page panel: the monitoring alerts linked to the incident (open first)."""
+    if not _staff(request.user):
+        return None
+    linked = queries.alerts(request.user).filter(incident_id=ticket.pk)
+    total = linked.count()
+    if not total:
+        return None
+    rows = list(linked.order_by("-is_open", "-changed_at")[:20])
+    return (
+        "monitoring/_incident_alerts.html",
+        {"alerts": rows, "total": total, "open_count": linked.filter(is_open=True).count()},
+    )

@@ -287,3 +287,16 @@ def test_two_workers_delivering_the_same_alert_concurrently_make_one_open_alert(
     alert = Alert.objects.get()
     assert alert.duplicates == 1
     assert Event.objects.count() == 2
+
+
+def test_incident_page_lists_its_alerts(shop: Shop, post: Any, client: Any) -> None:
+    _integration, token = shop.integration()
+    post("alertmanager", _am(_alert("Panel", "db-01"), _alert("Panel2", "web-01")), token)
+    incident = Ticket.objects.filter(channel=Channel.MONITORING).first()
+    assert incident is not None
+    client.force_login(shop.agent)
+    page = client.get(f"/desk/tickets/{incident.pk}/").content.decode()
+    assert "alerts-title" in page
+    assert all(a.title in page for a in Alert.objects.filter(incident=incident))
+    stranger = client.get(f"/desk/tickets/{incident.pk}/")
+    assert stranger.status_code == 200
