@@ -285,8 +285,16 @@ def _open_incidents(
 ) -> None:
     windows = _windows(integration, now)
     firing_cis = _firing_cis(integration, alerts)
+    previous = _previous_incidents(integration, alerts, now)
     batch: dict[tuple[str, int | str], int] = {}
     ordered = sorted(alerts, key=lambda a: (bool(a.ci_id and _upstream(a.ci_id) & set(firing_cis)), a.pk))
+    changed: list[Alert] = []
+
+    def _set(alert: Alert, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(alert, name, value)
+        changed.append(alert)
+
     for alert in ordered:
         reason = _suppression(integration, alert, now, windows)
         if reason:
@@ -305,7 +313,7 @@ def _open_incidents(
                     inhibitor.incident_id, _("Inhibited (upstream CI alerting): %(t)s") % {"t": alert.title}
                 )
             continue
-        incident_id = _reopenable(integration, alert, now) or _group(integration, alert, now, batch)
+        incident_id = previous.get(alert.pk) or _group(integration, alert, now, batch)
         if incident_id is None:
             incident_id = _create_incident(integration, alert)
             if incident_id is None:
@@ -314,17 +322,15 @@ def _open_incidents(
             notes.add(incident_id, _("Alert firing: %(t)s") % {"t": alert.title}, reopen=True)
         _set(alert, incident_id=incident_id, suppressed=Suppression.NONE)
         batch[_group_key(alert)] = incident_id
+    from .processing import _write
 
-
-def _set(alert: Alert, **changes: Any) -> None:
-    for name, value in changes.items():
-        setattr(alert, name, value)
-    Alert.objects.filter(pk=alert.pk).update(**changes)
+    _write(list({id(a): a for a in changed}.values()), ["suppressed", "inhibited_by", "incident"])
 
 
 def _firing_cis(integration: Integration, alerts: Sequence[Alert]) -> dict[int, Alert]:
     """CI id -> an open firing alert on it, for the CIs the given alerts depend on."""
     found: dict[int, Alert] = {}
+    mine = {a.pk: a for a in alerts}  # this correlation's own copies: they get their incidents here
     causes = sorted({c for a in alerts if a.ci_id is not None for c in _upstream(a.ci_id)})
     for start in range(0, len(causes), 500):
         for other in Alert.objects.filter(
@@ -333,7 +339,7 @@ def _firing_cis(integration: Integration, alerts: Sequence[Alert]) -> dict[int, 
             status=AlertStatus.FIRING,
             ci_id__in=causes[start : start + 500],
         ).order_by("first_seen_at"):
-            found.setdefault(other.ci_id, other)  # type: ignore[arg-type]
+            found.setdefault(other.ci_id, mine.get(other.pk, other))  # type: ignore[arg-type]
     for alert in alerts:
         if alert.ci_id is not None:
             found.setdefault(alert.ci_id, alert)
@@ -349,10 +355,7 @@ def _inhibitor(alert: Alert, firing_cis: dict[int, Alert]) -> Alert | None:
     if not causes:
         return None
     causes.sort(key=lambda a: (a.incident_id is None, a.first_seen_at))
-    cause = causes[0]
-    if cause.incident_id is None:
-        cause.refresh_from_db(fields=["incident"])
-    return cause
+    return causes[0]  # in memory: this correlation may have just given it its incident
 
 
 def _group_key(alert: Alert) -> tuple[str, int | str]:
@@ -385,28 +388,43 @@ def _group(
     return qs.order_by("created_at").values_list("pk", flat=True).first()
 
 
-def _reopenable(integration: Integration, alert: Alert, now: dt.datetime) -> int | None:
-    """The incident of this key's previous alert, if it was resolved within the reopen window."""
-    if integration.reopen_window == 0 and not alert.flapping:
-        return None
-    window = max(integration.reopen_window, integration.flap_window if alert.flapping else 0)
-    since = now - dt.timedelta(minutes=window)
-    previous = (
-        Alert.objects.filter(
-            integration=integration,
-            dedup_key=alert.dedup_key,
-            is_open=False,
-            closed_at__gte=since,
-            incident__isnull=False,
+def _previous_incidents(
+    integration: Integration, alerts: Sequence[Alert], now: dt.datetime
+) -> dict[int, int]:
+    """Alert id -> the incident of its key's previous alert, if that closed within the reopen window.
+
+    A flapping key looks back over the flapping window when it is longer. One query for all keys.
+    """
+    longest = max(integration.reopen_window, integration.flap_window)
+    if not alerts or longest == 0:
+        return {}
+    since = now - dt.timedelta(minutes=longest)
+    keys = sorted({a.dedup_key for a in alerts})
+    latest: dict[str, tuple[dt.datetime, int]] = {}  # closed_at is set on every closed alert
+    for start in range(0, len(keys), 500):
+        rows = (
+            Alert.objects.filter(
+                integration=integration,
+                dedup_key__in=keys[start : start + 500],
+                is_open=False,
+                closed_at__gte=since,
+                incident__isnull=False,
+            )
+            .exclude(incident__state_category=StateCategory.CANCELLED)
+            .values_list("dedup_key", "closed_at", "incident_id")
         )
-        .exclude(pk=alert.pk)
-        .order_by("-closed_at")
-        .values_list("incident_id", "incident__state_category")
-        .first()
-    )
-    if previous is None or previous[1] in (StateCategory.CANCELLED,):
-        return None
-    return int(previous[0])
+        for key, closed_at, incident_id in rows:
+            if closed_at is not None and (key not in latest or closed_at > latest[key][0]):
+                latest[key] = (closed_at, int(incident_id))
+    out: dict[int, int] = {}
+    for alert in alerts:
+        found = latest.get(alert.dedup_key)
+        if found is None:
+            continue
+        window = max(integration.reopen_window, integration.flap_window if alert.flapping else 0)
+        if window and found[0] >= now - dt.timedelta(minutes=window):
+            out[alert.pk] = int(found[1])
+    return out
 
 
 def _create_incident(integration: Integration, alert: Alert) -> int | None:
