@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -196,8 +197,6 @@ def forget_walks() -> None:
 
 def _reached(ci_id: int, direction: str) -> list[tuple[str, int, int]]:
     """(kind, id, depth) of what ``ci_id`` reaches in ``direction``, reused for a few seconds."""
-    import time
-
     key = (ci_id, direction)
     hit = _WALKS.get(key)
     if hit is not None and time.monotonic() - hit[0] < WALK_TTL:

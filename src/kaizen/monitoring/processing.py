@@ -327,6 +327,13 @@ def _new(integration: Integration, signal: Signal, severity: str, now: dt.dateti
     return alert
 
 
+_LIMITS = {
+    name: int(getattr(Alert._meta.get_field(name), "max_length", None) or 255)
+    for name in ("host", "address", "service_name", "resource", "environment", "metric", "url", "external_id")
+}
+"""Column lengths of the alert's text fields, looked up once (not per signal)."""
+
+
 def _refresh(alert: Alert, signal: Signal, now: dt.datetime) -> None:
     """Copy what the source says now (text, labels, value) onto the alert."""
     alert.title = signal.title[:300] or alert.title or signal.dedup_key[:300]
@@ -343,9 +350,8 @@ def _refresh(alert: Alert, signal: Signal, now: dt.datetime) -> None:
         ("url", signal.url),
         ("external_id", signal.external_id),
     ):
-        limit = int(getattr(Alert._meta.get_field(name), "max_length", None) or 255)
         if value:
-            setattr(alert, name, value[:limit])
+            setattr(alert, name, value[: _LIMITS[name]])
     if signal.value is not None:
         alert.value = signal.value
     alert.last_seen_at = now

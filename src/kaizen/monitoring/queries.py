@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .models import Alert, Delivery, Event, Integration
 
@@ -24,15 +24,8 @@ def integrations(user: Any) -> QuerySet[Integration]:
     return (
         Integration.objects.visible_to(user)
         .select_related("organisation", "default_service")
-        .annotate(open_alerts=Count("alerts", filter=models_open()))
+        .annotate(open_alerts=Count("alerts", filter=Q(alerts__is_open=True)))
     )
-
-
-def models_open() -> Any:
-    """The condition of open alerts (for annotations)."""
-    from django.db.models import Q
-
-    return Q(alerts__is_open=True)
 
 
 def recent_deliveries(integration: Integration, *, limit: int = 20) -> list[Delivery]:
@@ -44,11 +37,6 @@ def counts(user: Any) -> dict[str, int]:
     """Return open alert counts by severity for the console header."""
     rows = Alert.objects.visible_to(user).filter(is_open=True).values("severity").annotate(n=Count("id"))
     return {r["severity"]: r["n"] for r in rows}
-
-
-def last_change(user: Any) -> Any:
-    """Return the newest change time of the alerts ``user`` sees (the console polls it)."""
-    return Alert.objects.visible_to(user).aggregate(last=Max("changed_at"))["last"]
 
 
 def incident_by_number(user: Any, number: str) -> Any:
