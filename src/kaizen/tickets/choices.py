@@ -1,4 +1,4 @@
-"""Choices of the ticket core (incidents, service requests, problems), with translated labels."""
+"""Choices of the ticket core (incidents, service requests, problems, changes), with translated labels."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ class Kind(models.TextChoices):
     INCIDENT = "incident", _("Incident")
     REQUEST = "request", _("Service request")
     PROBLEM = "problem", _("Problem")
+    CHANGE = "change", _("Change")
 
 
-PREFIX = {Kind.INCIDENT: "INC", Kind.REQUEST: "REQ", Kind.PROBLEM: "PRB"}
+PREFIX = {Kind.INCIDENT: "INC", Kind.REQUEST: "REQ", Kind.PROBLEM: "PRB", Kind.CHANGE: "CHG"}
 """Human number prefix per kind (``INC-000123``)."""
 
 
@@ -118,6 +119,7 @@ class LinkKind(models.TextChoices):
     DUPLICATES = "duplicates", _("duplicates")
     CAUSED_BY = "caused_by", _("is caused by")
     PART_OF = "part_of", _("is part of")
+    FIXED_BY = "fixed_by", _("is fixed by")
 
 
 class ReviewStatus(models.TextChoices):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -541,8 +541,22 @@ PROBLEM_TRANSITIONS = [
     ("cancel", "取消", "Cancel", ["new", "investigating", "known_error"], "cancelled", WORKERS, ["comment"]),
 ]
 
-DEFAULTS = {
+DEFAULTS: dict[str, tuple[list[Any], list[Any]]] = {
     Kind.INCIDENT: (INCIDENT_STATES, INCIDENT_TRANSITIONS),
     Kind.REQUEST: (REQUEST_STATES, REQUEST_TRANSITIONS),
     Kind.PROBLEM: (PROBLEM_STATES, PROBLEM_TRANSITIONS),
 }
+"""Shipped states and transitions per kind; other domains add theirs with :func:`register_defaults`."""
+
+
+def register_defaults(
+    kind: str, states: list[Any], transitions: list[Any], responding: Iterable[str] = ()
+) -> None:
+    """Ship the default workflow of ``kind`` (change management registers the change workflow).
+
+    ``states`` and ``transitions`` use the tuples of the shipped tables above; ``responding``
+    names the states that count as a response for service level clocks.
+    """
+    global RESPONDING
+    DEFAULTS[kind] = (states, transitions)
+    RESPONDING = RESPONDING | frozenset(responding)
