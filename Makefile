@@ -10,7 +10,12 @@ STRICT = src/kaizen/tickets/policies.py src/kaizen/tickets/workflow.py src/kaize
 	src/kaizen/slm/clocks.py src/kaizen/slm/alerts.py src/kaizen/slm/tasks.py src/kaizen/slm/calendars.py \
 	src/kaizen/monitoring/services.py src/kaizen/monitoring/policies.py src/kaizen/monitoring/processing.py \
 	src/kaizen/monitoring/correlation.py src/kaizen/monitoring/tasks.py src/kaizen/monitoring/queries.py \
-	src/kaizen/monitoring/sources src/kaizen/monitoring/sns.py
+	src/kaizen/monitoring/sources src/kaizen/monitoring/sns.py \
+	src/kaizen/approvals/services.py src/kaizen/approvals/policies.py src/kaizen/changes/services.py \
+	src/kaizen/changes/schedule.py src/kaizen/changes/policies.py src/kaizen/changes/workflow.py \
+	src/kaizen/changes/queries.py src/kaizen/releases/services.py src/kaizen/releases/policies.py \
+	src/kaizen/releases/queries.py src/kaizen/problems/services.py src/kaizen/problems/queries.py \
+	src/kaizen/problems/policies.py src/kaizen/problems/tasks.py
 
 .PHONY: dev tools demo test test-unit test-e2e test-pg lint bench messages vendor
 

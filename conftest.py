@@ -19,13 +19,14 @@ def _fresh_service_level_configuration() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_cmdb_walks() -> Iterator[None]:
-    """Forget monitoring's short-lived CMDB walks: tests reuse CI ids."""
-    from kaizen.monitoring import correlation
-
-    from kaizen.monitoring import services
+    """Forget remembered CMDB walks and token checks: tests reuse CI ids."""
+    from kaizen.monitoring import correlation, services
+    from kaizen.portfolio import impact
 
     correlation.forget_walks()
     services.forget_tokens()
+    impact.forget_reached()
     yield
     correlation.forget_walks()
     services.forget_tokens()
+    impact.forget_reached()

@@ -13,6 +13,17 @@ from kaizen.accounts.api.views import (
     PersonViewSet,
     TeamViewSet,
 )
+from kaizen.approvals.api.views import ApprovalViewSet, RoundViewSet
+from kaizen.changes.api.views import (
+    CabAgendaView,
+    ChangeBoardViewSet,
+    ChangeCalendarView,
+    ChangeKpiView,
+    ChangeTemplateViewSet,
+    ChangeViewSet,
+    ChangeWindowViewSet,
+    RiskQuestionsView,
+)
 from kaizen.cmdb.api.views import (
     CITypeViewSet,
     CIViewSet,
@@ -35,7 +46,21 @@ from kaizen.portfolio.api.views import (
     ServiceImpactView,
     ServiceViewSet,
 )
-from kaizen.requests.api.views import ApprovalViewSet, CatalogItemViewSet, TaskViewSet
+from kaizen.problems.api.views import (
+    DebtListView,
+    IncidentKnownErrorsView,
+    KnownErrorViewSet,
+    ProblemDetailsView,
+    ProblemFixView,
+    ProblemFromIncidentsView,
+)
+from kaizen.releases.api.views import (
+    AcceptanceItemViewSet,
+    ChecklistItemViewSet,
+    ChecklistViewSet,
+    ReleaseViewSet,
+)
+from kaizen.requests.api.views import CatalogItemViewSet, TaskViewSet
 from kaizen.slm.api.reports import SlaReportView
 from kaizen.slm.api.views import (
     AgreementViewSet,
@@ -71,9 +96,19 @@ router.register("service-dependencies", DependencyViewSet, basename="service-dep
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("requests", RequestViewSet, basename="request")
 router.register("problems", ProblemViewSet, basename="problem")
+router.register("changes", ChangeViewSet, basename="change")
+router.register("change-templates", ChangeTemplateViewSet, basename="change-template")
+router.register("change-boards", ChangeBoardViewSet, basename="change-board")
+router.register("change-windows", ChangeWindowViewSet, basename="change-window")
 router.register("ticket-links", TicketLinkViewSet, basename="ticket-link")
+router.register("releases", ReleaseViewSet, basename="release")
+router.register("release-items", AcceptanceItemViewSet, basename="release-item")
+router.register("release-checklists", ChecklistViewSet, basename="release-checklist")
+router.register("release-checklist-items", ChecklistItemViewSet, basename="release-checklist-item")
+router.register("known-errors", KnownErrorViewSet, basename="known-error")
 router.register("catalog-items", CatalogItemViewSet, basename="catalog-item")
 router.register("approvals", ApprovalViewSet, basename="approval")
+router.register("approval-rounds", RoundViewSet, basename="approval-round")
 router.register("tasks", TaskViewSet, basename="task")
 router.register("webhooks", EndpointViewSet, basename="webhook")
 router.register("calendars", CalendarViewSet, basename="calendar")
@@ -96,7 +131,20 @@ urlpatterns = [
     path("services/<int:pk>/impact/", ServiceImpactView.as_view(), name="api-service-impact"),
     path("attachments/<int:pk>/content/", AttachmentContentView.as_view(), name="api-attachment-content"),
     path("reports/sla/", SlaReportView.as_view(), name="api-sla-report"),
+    path("change-calendar/", ChangeCalendarView.as_view(), name="api-change-calendar"),
+    path("cab-agenda/", CabAgendaView.as_view(), name="api-cab-agenda"),
+    path("change-risk-questions/", RiskQuestionsView.as_view(), name="api-change-risk-questions"),
+    path("change-kpis/", ChangeKpiView.as_view(), name="api-change-kpis"),
     path("tickets/<int:pk>/clocks/", TicketClocksView.as_view(), name="api-ticket-clocks"),
+    path("problems/from-incidents/", ProblemFromIncidentsView.as_view(), name="api-problem-from-incidents"),
+    path("problems/debt/", DebtListView.as_view(), name="api-problem-debt"),
+    path("problems/<int:pk>/details/", ProblemDetailsView.as_view(), name="api-problem-details"),
+    path("problems/<int:pk>/fix/", ProblemFixView.as_view(), name="api-problem-fix"),
+    path(
+        "incidents/<int:pk>/known-errors/",
+        IncidentKnownErrorsView.as_view(),
+        name="api-incident-known-errors",
+    ),
     path("events/<str:source>/", intake.receive, name="api-events"),
     path("", include(router.urls)),
 ]

@@ -204,6 +204,15 @@ SCHEMA: tuple[Setting, ...] = (
         parse=_parse_int,
     ),
     Setting(
+        "PROBLEM_REMINDER_DAYS",
+        "int",
+        14,
+        "Days an open problem may go without moving (a state change, an edit of the ticket or its "
+        "problem details, a work note by a person) before its owner is reminded by mail and a work "
+        "note; at most one reminder per period. `0` turns the reminders off (see `docs/user/problems.md`).",
+        parse=_parse_int,
+    ),
+    Setting(
         "EMAIL_URL",
         "url",
         "console://",

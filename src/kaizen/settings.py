@@ -26,8 +26,12 @@ INSTALLED_APPS = [
     "kaizen.cmdb",
     "kaizen.portfolio",
     "kaizen.tickets",
+    "kaizen.approvals",
     "kaizen.requests",
     "kaizen.improvement",
+    "kaizen.problems",
+    "kaizen.changes",
+    "kaizen.releases",
     "kaizen.slm",
     "kaizen.monitoring",
     "kaizen.portal",
@@ -247,6 +251,7 @@ HUEY = _huey(CONFIG["BROKER_URL"])
 BROKER_URL = CONFIG["BROKER_URL"]
 OUTBOX_SWEEP_SECONDS = int(CONFIG["OUTBOX_SWEEP_SECONDS"])
 WEBHOOK_TIMEOUT = int(CONFIG["WEBHOOK_TIMEOUT"])
+PROBLEM_REMINDER_DAYS = int(CONFIG["PROBLEM_REMINDER_DAYS"])
 WEB_WORKERS = int(CONFIG["WEB_WORKERS"])
 FORWARDED_ALLOW_IPS: list[str] = list(CONFIG["FORWARDED_ALLOW_IPS"])
 WEB_THREADS = int(CONFIG["WEB_THREADS"])

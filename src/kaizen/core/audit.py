@@ -91,6 +91,19 @@ def format_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def changes_since(obj: Any, version: int, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Return what happened to a record after ``version`` (the rows whose meta carries a later version).
+
+    The answer of a conflict (409) lists them, so the second editor sees what changed.
+    """
+    rows = AuditEntry.objects.filter(
+        record_type=obj._meta.label_lower, record_id=str(obj.pk), meta__version__gt=version
+    ).order_by("seq")[:limit]
+    return [
+        {"at": format_time(r.at), "by": r.actor_label, "action": r.action, "changes": r.changes} for r in rows
+    ]
+
+
 def canonical(entry: AuditEntry) -> bytes:
     """Serialise the chained fields of an entry, independent of time zone and database."""
     body = {

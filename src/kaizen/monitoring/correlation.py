@@ -246,8 +246,10 @@ def _mark_flapping(integration: Integration, alerts: Sequence[Alert], now: dt.da
             Alert.objects.filter(pk=alert.pk).update(flapping=True)
 
 
-def _windows(integration: Integration, now: dt.datetime) -> tuple[bool, set[int], set[int]]:
-    """Return (whole organisation, CI ids, service ids) under maintenance now."""
+def _windows(integration: Integration, now: dt.datetime) -> tuple[bool, set[int], set[int], dict[int, int]]:
+    """Return (whole organisation, CI ids, service ids) under maintenance now, and CIs under a change."""
+    from kaizen.changes.queries import cis_under_change
+
     windows = list(
         MaintenanceWindow.objects.filter(
             organisation_id=integration.organisation_id, starts_at__lte=now, ends_at__gt=now
@@ -256,11 +258,11 @@ def _windows(integration: Integration, now: dt.datetime) -> tuple[bool, set[int]
     whole = any(w.all_of_organisation for w in windows)
     cis = {ci.pk for w in windows for ci in w.cis.all()}
     services = {s.pk for w in windows for s in w.services.all()}
-    return whole, cis, services
+    return whole, cis, services, cis_under_change(integration.organisation_id, now)
 
 
 def _suppression(integration: Integration, alert: Alert, now: dt.datetime, windows: Any) -> str:
-    whole, cis, services = windows
+    whole, cis, services, changing = windows
     if not integration.create_incidents:
         return Suppression.DISABLED
     if alert.silenced_until is not None and alert.silenced_until > now:
@@ -273,6 +275,8 @@ def _suppression(integration: Integration, alert: Alert, now: dt.datetime, windo
         or (alert.service_id is not None and alert.service_id in services)
     ):
         return Suppression.MAINTENANCE
+    if alert.ci_id is not None and alert.ci_id in changing:
+        return Suppression.CHANGE
     return Suppression.NONE
 
 
@@ -298,6 +302,8 @@ def _open_incidents(
         reason = _suppression(integration, alert, now, windows)
         if reason:
             _set(alert, suppressed=reason)
+            if reason == Suppression.CHANGE and alert.ci_id is not None:
+                notes.add(windows[3][alert.ci_id], _("Alert during this change: %(t)s") % {"t": alert.title})
             continue
         inhibitor = _inhibitor(alert, firing_cis)
         if inhibitor is not None:

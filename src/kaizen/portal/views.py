@@ -18,11 +18,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kaizen.approvals import services as approvals_service
+from kaizen.approvals.choices import ApprovalState
+from kaizen.approvals.models import Approval
 from kaizen.core.services import ActionNotAllowed
 from kaizen.core.ui.views import SERVICE_ERRORS, apply_service_errors
 from kaizen.requests import services as requests
-from kaizen.requests.choices import ApprovalState
-from kaizen.requests.models import Approval, CatalogItem
+from kaizen.requests.models import CatalogItem
 from kaizen.tickets import downloads, services, workflow
 from kaizen.tickets.choices import ACTIVE_CATEGORIES, Kind, StateCategory, Visibility
 from kaizen.tickets.models import Attachment, Comment, Ticket
@@ -189,7 +191,11 @@ def _page(
             "can_cancel": "cancel" in actions,
             "can_confirm": item.state_category == StateCategory.RESOLVED and item.confirmed_at is None,
             "can_reply": item.state_category not in (StateCategory.CLOSED, StateCategory.CANCELLED),
-            "approvals": list(item.approvals.select_related("approver")) if item.kind == Kind.REQUEST else [],
+            "approvals": (
+                list(item.approvals.exclude(state="delegated").select_related("approver"))
+                if item.kind == Kind.REQUEST
+                else []
+            ),
         },
         status=status,
     )
@@ -282,7 +288,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
         approval_id = request.POST.get("approval", "")
         if form.is_valid() and approval_id.isdigit():
             try:
-                requests.decide(
+                approvals_service.decide(
                     int(approval_id),
                     actor=request.user,
                     approve=form.cleaned_data["decision"] == "approve",

@@ -241,6 +241,46 @@ def traverse(
     return ImpactResult(start, direction, max_depth, as_of, reached, truncated)
 
 
+_REACHED: dict[tuple[Any, ...], frozenset[NodeKey]] = {}
+_REACHED_VERSION: list[tuple[int, str]] = [(-1, "")]
+MAX_REACHED = 100_000
+
+
+def reached_many(
+    starts: Iterable[NodeKey], *, direction: Direction = "up", max_depth: int = DEFAULT_DEPTH
+) -> dict[NodeKey, frozenset[NodeKey]]:
+    """Return what each start reaches now (itself included), holding the graph index once for all.
+
+    For callers that need many walks at once (the change schedule checks every change of a CAB
+    agenda): one freshness check of the index instead of one per walk, no explaining paths, and
+    each walk remembered until the graph changes (the memo is keyed by the index's change number,
+    so it is exact: a new relationship anywhere forgets every walk).
+    """
+    max_depth = max(1, min(int(max_depth), MAX_DEPTH))
+    out: dict[NodeKey, frozenset[NodeKey]] = {}
+    with impact_index.current() as index:
+        version = (index.seq, index.token)
+        if _REACHED_VERSION[0] != version or len(_REACHED) > MAX_REACHED:
+            _REACHED.clear()
+            _REACHED_VERSION[0] = version
+        for start in dict.fromkeys(starts):
+            key = (start, direction, max_depth)
+            found = _REACHED.get(key)
+            if found is None:
+                walked, _truncated = _walk(
+                    _node(start), lambda frontier: index.neighbours(frontier, direction), max_depth
+                )
+                found = _REACHED[key] = frozenset(_key(node) for node in walked)
+            out[start] = found
+    return out
+
+
+def forget_reached() -> None:
+    """Forget the remembered walks (tests)."""
+    _REACHED.clear()
+    _REACHED_VERSION[0] = (-1, "")
+
+
 def customers_as_of(service_ids: list[int], as_of: dt.datetime | None) -> dict[int, list[int]]:
     """Return each service's customer organisation ids, now or as the audit trail says at ``as_of``."""
     if not service_ids:

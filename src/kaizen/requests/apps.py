@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RequestsConfig(AppConfig):
-    """The request catalogue, approvals and fulfilment tasks."""
+    """The request catalogue and fulfilment tasks (approvals through kaizen.approvals)."""
 
     name = "kaizen.requests"
     label = "requests"
     verbose_name = _("Service requests")
 
     def ready(self) -> None:
-        from kaizen.requests import demo, guards, navigation, receivers  # noqa: F401
+        from kaizen.requests import demo, guards, navigation  # noqa: F401

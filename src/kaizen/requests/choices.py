@@ -1,4 +1,4 @@
-"""Choices of service requests: approvals and fulfilment tasks, with translated labels."""
+"""Choices of service requests: approval modes of catalogue items and fulfilment tasks."""
 
 from __future__ import annotations
 
@@ -12,16 +12,6 @@ class ApprovalMode(models.TextChoices):
     NONE = "none", _("No approval")
     SEQUENCE = "sequence", _("All approvers, in order")
     ANY = "any", _("Any one approver")
-
-
-class ApprovalState(models.TextChoices):
-    """The decision of one approver."""
-
-    WAITING = "waiting", _("Waiting")
-    PENDING = "pending", _("Pending (not their turn yet)")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    SKIPPED = "skipped", _("No longer needed")
 
 
 class TaskState(models.TextChoices):

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kaizen.accounts.models import Person, Team, User
+from kaizen.approvals import services as approval_service
+from kaizen.approvals.models import Approval
 from kaizen.core import context
 from kaizen.core import demo as registry
 from kaizen.portfolio.models import Service
@@ -28,7 +30,7 @@ from kaizen.tickets.choices import Channel
 
 from . import services
 from .choices import ApprovalMode, TaskState
-from .models import Approval, CatalogItem, FulfilmentTask
+from .models import CatalogItem, FulfilmentTask
 
 DESK, INFRA, APPS = "サービスデスク", "基盤運用", "アプリ保守"
 
@@ -446,14 +448,16 @@ def _request(desk: desk_demo.Desk, p: RequestPlan) -> desk_demo.Story:
             t = desk.later(t, rng.randint(30, 900))
             yield t, approval.approver, web, ""
             if p.target == "rejected":
-                services.decide(
+                approval_service.decide(
                     approval.pk,
                     actor=approval.approver,
                     approve=False,
                     comment=REJECTED.get(p.item.name, "業務上の必要性が確認できないため却下します。"),
                 )
                 return
-            services.decide(approval.pk, actor=approval.approver, approve=True, comment=rng.choice(APPROVED))
+            approval_service.decide(
+                approval.pk, actor=approval.approver, approve=True, comment=rng.choice(APPROVED)
+            )
             if p.target == "waiting2" and position == 0:
                 return
         if p.target == "approved":

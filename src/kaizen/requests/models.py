@@ -16,7 +16,7 @@ from kaizen.core.models import Record
 from kaizen.portfolio.choices import Lifecycle
 from kaizen.tickets.models.workflow import Named
 
-from .choices import ApprovalMode, ApprovalState, TaskState
+from .choices import ApprovalMode, TaskState
 
 WORKERS = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -120,48 +120,6 @@ class CatalogTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-def _own_approval(user: Any) -> Q:
-    return Q(approver_id=user.pk)
-
-
-class Approval(Record):
-    """One approver's decision on a service request."""
-
-    ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.CASCADE, related_name="approvals", verbose_name=_("request")
-    )
-    approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="approvals",
-        verbose_name=_("approver"),
-    )
-    order = models.PositiveSmallIntegerField(_("order"), default=0)
-    state = models.CharField(_("decision"), max_length=20, choices=ApprovalState.choices)
-    decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
-    comment = models.TextField(_("comment"), blank=True, max_length=5000)
-
-    access_policy: ClassVar[AccessPolicy] = AccessPolicy(
-        org_field="ticket__organisation",
-        actions={"view": STAFF_ROLES, "add": MANAGERS, "change": MANAGERS, "delete": frozenset({Role.ADMIN})},
-        own=_own_approval,
-    )
-
-    class Meta:
-        ordering: ClassVar[list[str]] = ["order", "id"]
-        verbose_name = _("approval")
-        verbose_name_plural = _("approvals")
-        indexes: ClassVar[list[Any]] = [
-            models.Index(fields=["approver", "state"], name="requests_approval_idx")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.ticket.number}: {self.approver} ({self.get_state_display()})"
-
-    def organisation_id_for_audit(self) -> int | None:
-        return int(self.ticket.organisation_id)
 
 
 class FulfilmentTask(Record):

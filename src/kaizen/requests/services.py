@@ -1,9 +1,9 @@
 """Every write of service requests: catalogue items, requests from the catalogue, approvals, tasks.
 
 A request from the catalogue is a ticket of kind ``request`` whose form values are validated
-against the item's typed fields. With approvers it waits for their decisions (in order, or any
-one); once approved it gets the item's fulfilment tasks; when the last task is done or
-cancelled the request is marked fulfilled automatically.
+against the item's typed fields. With approvers it waits for their decisions (a round of
+:mod:`kaizen.approvals`: in order, or any one); once approved it gets the item's fulfilment
+tasks; when the last task is done or cancelled the request is marked fulfilled automatically.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaizen.accounts.models import Team, User
+from kaizen.approvals import services as approvals
 from kaizen.cmdb import policies as typed
-from kaizen.core import audit, events
+from kaizen.core import audit
 from kaizen.core.services import ActionNotAllowed, create_record, delete_record, update_record
 from kaizen.tickets import services as tickets
 from kaizen.tickets.choices import Channel, Kind, StateCategory, Visibility
 from kaizen.tickets.models import Ticket
 
-from .choices import ApprovalMode, ApprovalState, TaskState
-from .events import ApprovalRequested
-from .models import Approval, CatalogApprover, CatalogItem, CatalogTask, FulfilmentTask
+from .choices import ApprovalMode, TaskState
+from .models import CatalogApprover, CatalogItem, CatalogTask, FulfilmentTask
 
 MAX_TASKS = 20
 MAX_APPROVERS = 10
@@ -162,23 +162,21 @@ def request_item(
             **({"urgency": urgency} if urgency else {}),
             **dict(data or {}),
         }
-        approvers = list(found.approver_rows.select_related("user"))
+        approvers = [row.user for row in found.approver_rows.select_related("user")]
         needs_approval = found.approval_mode != ApprovalMode.NONE and bool(approvers)
         # The fulfilling team gets the request once it is approved, not before.
         routing = {"team": found.team} if found.team_id and not needs_approval else {}
         ticket = tickets.create_ticket(actor=actor, kind=Kind.REQUEST, data=payload, routing=routing)
         if needs_approval:
-            for position, row in enumerate(approvers):
-                waiting = found.approval_mode == ApprovalMode.ANY or position == 0
-                state = ApprovalState.WAITING if waiting else ApprovalState.PENDING
-                approval = create_record(
-                    Approval,
-                    actor=actor,
-                    check=False,
-                    data={"ticket": ticket, "approver": row.user, "order": row.order, "state": state},
-                )
-                if waiting:
-                    events.emit(ApprovalRequested(ticket_id=ticket.pk, approval_id=approval.pk))
+            approvals.start(
+                ticket,
+                approvers=approvers,
+                mode=found.approval_mode,
+                purpose=_("Catalogue item: %(item)s") % {"item": found.label()},
+                actor=actor,
+                # A catalogue approver may request the item for themselves and approve it.
+                allow_self=True,
+            )
             tickets.transition(
                 ticket, "submit_for_approval", actor=None, params={}, system=True, rule=_("Approval required")
             )
@@ -197,73 +195,25 @@ def _start_fulfilment(ticket: Ticket, item: CatalogItem) -> None:
         )
 
 
-def decide(approval_id: int, *, actor: Any, approve: bool, comment: str = "") -> Approval:
-    """Record an approver's decision; the request moves on when the decisions are complete.
-
-    Raises:
-        PermissionDenied: the actor is not this approver.
-        ValidationError: not the approver's turn yet, or already decided; a rejection needs a comment.
-    """
-    comment = str(comment or "").strip()
-    if len(comment) > 5000:
-        raise ValidationError({"comment": _("At most %(n)s characters.") % {"n": 5000}})
-    with transaction.atomic():
-        approval = (
-            Approval.objects.select_for_update().select_related("ticket").filter(pk=approval_id).first()
+def _decided(ticket: Ticket, round_: Any, approved: bool, actor: Any) -> None:
+    """A request's round of approvals is decided: fulfil it, or reject it with the reason."""
+    if ticket.state_category != StateCategory.APPROVAL:
+        return
+    if not approved:
+        reason = approvals.rejection_reason(round_)
+        tickets.transition(
+            ticket,
+            "reject",
+            actor=actor,
+            params={"comment": reason or _("Rejected"), "visibility": Visibility.PUBLIC},
+            system=True,
+            rule=_("Rejected"),
         )
-        if approval is None or (approval.approver_id != getattr(actor, "pk", None)):
-            raise PermissionDenied(_("Only the named approver decides."))
-        if approval.state == ApprovalState.PENDING:
-            raise ValidationError(_("An earlier approver has not decided yet."))
-        if approval.state != ApprovalState.WAITING:
-            raise ValidationError(_("This approval has already been decided."))
-        if not approve and not comment:
-            raise ValidationError({"comment": _("Say why the request is rejected.")})
-        ticket = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("state", "catalog_item")
-            .get(pk=approval.ticket_id)
-        )
-        if ticket.state_category != StateCategory.APPROVAL:
-            raise ValidationError(_("This request no longer waits for approval."))
-        before = {"state": approval.state}
-        approval.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
-        approval.decided_at = timezone.now()
-        approval.comment = comment
-        approval.version += 1
-        approval.save()
-        audit.record(
-            approval,
-            action="approve" if approve else "reject",
-            changes={"state": [before["state"], approval.state]},
-        )
-        others = Approval.objects.filter(ticket=ticket).exclude(pk=approval.pk).order_by("order", "id")
-        item = ticket.catalog_item
-        if not approve:
-            others.filter(state__in=[ApprovalState.WAITING, ApprovalState.PENDING]).update(
-                state=ApprovalState.SKIPPED
-            )
-            tickets.transition(
-                ticket,
-                "reject",
-                actor=actor,
-                params={"comment": comment, "visibility": Visibility.PUBLIC},
-                system=True,
-                rule=_("Rejected"),
-            )
-        elif item is not None and item.approval_mode == ApprovalMode.ANY:
-            others.filter(state__in=[ApprovalState.WAITING, ApprovalState.PENDING]).update(
-                state=ApprovalState.SKIPPED
-            )
-            _approved(ticket, item, actor)
-        else:
-            following = others.filter(state=ApprovalState.PENDING).first()
-            if following is None:
-                _approved(ticket, item, actor)
-            else:
-                Approval.objects.filter(pk=following.pk).update(state=ApprovalState.WAITING)
-                events.emit(ApprovalRequested(ticket_id=ticket.pk, approval_id=following.pk))
-    return approval
+        return
+    item = None
+    if ticket.catalog_item_id is not None:
+        item = CatalogItem.objects.filter(pk=ticket.catalog_item_id).select_related("team").first()
+    _approved(ticket, item, actor)
 
 
 def _approved(ticket: Ticket, item: CatalogItem | None, actor: Any) -> None:
@@ -338,3 +288,4 @@ def _intake(*, actor: Any, data: Mapping[str, Any]) -> Ticket:
 
 
 tickets.register_intake(Kind.REQUEST, _intake)
+approvals.register_outcome(Kind.REQUEST, _decided)

@@ -7,11 +7,9 @@ attribute (the CSP forbids them); colours come from ``slm/reports.css``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +24,7 @@ from django.utils.translation import pgettext
 
 from kaizen.accounts.models import Organisation
 from kaizen.core import access
+from kaizen.core.lib.spreadsheet import XLSX, Table, as_csv, as_xlsx
 from kaizen.portfolio.models import Service
 from kaizen.tickets.choices import Priority
 
@@ -36,8 +35,6 @@ from .models import Agreement
 DEFAULT_GOAL = 95.0
 """Default met-% goal drawn on the achievement chart (``?goal=``); agreements hold times, not shares."""
 MAX_CHART_GROUPS = 40
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLES = ("groups", "breaches", "workload", "availability")
 
 
@@ -330,18 +327,6 @@ def report(request: HttpRequest) -> HttpResponse:
 # -- exports -----------------------------------------------------------------------------------
 
 
-@dataclass
-class Table:
-    """One exported table: a sheet of the workbook, or a CSV file."""
-
-    name: str
-    title: str
-    headers: list[str]
-    formats: list[str]
-    """Per column: ``text``, ``int``, ``percent``, ``minutes`` or ``datetime``."""
-    rows: list[list[Any]] = field(default_factory=list)
-
-
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else (_("Yes") if value else _("No"))
 
@@ -476,67 +461,6 @@ def tables(found: reports.ReportSet) -> list[Table]:
         ],
     )
     return [groups, breaches, workload, availability]
-
-
-def neutralise(value: Any) -> Any:
-    """Prefix text a spreadsheet would run as a formula (``=cmd|...``) with an apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-_CSV_FORMATS: dict[str, Callable[[Any], Any]] = {
-    "percent": lambda v: f"{v:.2f}",
-    "minutes": lambda v: f"{v:.1f}",
-    "datetime": lambda v: f"{v:%Y-%m-%d %H:%M}",
-}
-
-
-def as_csv(table: Table) -> str:
-    """Return one table as CSV text, UTF-8 with BOM for Excel; formulas neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(table.headers)
-    for row in table.rows:
-        writer.writerow(
-            [
-                "" if v is None else neutralise(_CSV_FORMATS.get(kind, lambda x: x)(v))
-                for v, kind in zip(row, table.formats, strict=True)
-            ]
-        )
-    return "\ufeff" + buffer.getvalue()
-
-
-_XLSX_FORMATS = {"percent": "0.00", "minutes": "0.0", "datetime": "yyyy-mm-dd hh:mm", "int": "0"}
-
-
-def as_xlsx(all_tables: Sequence[Table]) -> bytes:
-    """Return a workbook with one sheet per table: bold header row, numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    book.remove(book.active)
-    bold = Font(bold=True)
-    for table in all_tables:
-        sheet = book.create_sheet(title="".join(c for c in table.title if c not in "[]:*?/\\")[:31])
-        sheet.append(table.headers)
-        for cell in sheet[1]:
-            cell.font = bold
-        for row in table.rows:
-            sheet.append(row)
-            for cell, kind in zip(sheet[sheet.max_row], table.formats, strict=True):
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # text, never a formula
-                elif kind in _XLSX_FORMATS and cell.value is not None:
-                    cell.number_format = _XLSX_FORMATS[kind]
-        sheet.freeze_panes = "A2"
-        for index, header in enumerate(table.headers, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = max(10, min(40, len(header) * 2 + 2))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def _bad_request(request: HttpRequest, message: str) -> HttpResponse:

@@ -244,11 +244,11 @@ def _workers(people: list[Person], organisation_id: int) -> list[Person]:
     """Return the people whose login works tickets of the organisation (one query for all)."""
     from kaizen.accounts.models import Membership, Organisation
 
-    from .models.ticket import WORKERS
+    from .models.ticket import ASSIGNABLE
 
-    rows = Membership.objects.filter(user_id__in=[p.user_id for p in people], role__in=WORKERS).values_list(
-        "user_id", "organisation_id"
-    )
+    rows = Membership.objects.filter(
+        user_id__in=[p.user_id for p in people], role__in=ASSIGNABLE
+    ).values_list("user_id", "organisation_id")
     covered: set[int] = set()
     children = None
     for user_id, org in rows:

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from kaizen.accounts.models import Person, Team
 from kaizen.cmdb.models import ConfigurationItem
 from kaizen.core import access, audit, events, sequences
-from kaizen.core.models import AuditEntry
 from kaizen.core.services import ActionNotAllowed, ConflictError, create_record
 from kaizen.portfolio import impact
 from kaizen.portfolio.models import Service
@@ -273,23 +272,15 @@ def record(
 
 def changes_since(ticket: Ticket, version: int) -> list[dict[str, Any]]:
     """Return what happened to a ticket after ``version`` (for the conflict answer)."""
-    rows = AuditEntry.objects.filter(
-        record_type=Ticket._meta.label_lower, record_id=str(ticket.pk), meta__version__gt=version
-    ).order_by("seq")[:50]
-    return [
-        {"at": audit.format_time(r.at), "by": r.actor_label, "action": r.action, "changes": r.changes}
-        for r in rows
-    ]
+    return audit.changes_since(ticket, version)
 
 
 def _lock(ticket_id: int, actor: Any, version: int | None) -> Ticket:
     """Lock a ticket the actor may see, checking the version they based their change on."""
-    ticket = (
-        Ticket.objects.visible_to(actor)
-        .select_for_update(of=("self",))
-        .select_related("state")
-        .get(pk=ticket_id)
-    )
+    # No joins in the locking query: PostgreSQL rechecks a row that another transaction updated
+    # meanwhile against the joined rows it read before waiting, so a ticket whose state changed
+    # would vanish (404 instead of the conflict). The state is read after the lock.
+    ticket = Ticket.objects.visible_to(actor).select_for_update(of=("self",)).get(pk=ticket_id)
     if version is not None and ticket.version != version:
         raise ConflictError(
             current_version=ticket.version, sent_version=version, changes=changes_since(ticket, version)
@@ -297,14 +288,15 @@ def _lock(ticket_id: int, actor: Any, version: int | None) -> Ticket:
     return ticket
 
 
-def lock_for_change(ticket_id: int, *, actor: Any) -> Ticket:
+def lock_for_change(ticket_id: int, *, actor: Any, version: int | None = None) -> Ticket:
     """Lock a ticket for another domain's change on it (the actor must be allowed to change it).
 
     Raises:
         Ticket.DoesNotExist: no such ticket visible to the actor.
         PermissionDenied: the actor may not change it.
+        ConflictError: ``version`` is given and stale.
     """
-    ticket = _lock(ticket_id, actor, None)
+    ticket = _lock(ticket_id, actor, version)
     if not access.can(actor, "change", Ticket, obj=ticket):
         raise PermissionDenied(_("You may not change this ticket."))
     return ticket
@@ -350,6 +342,17 @@ RESOLVED_REFERENCES = (
 )
 """Foreign keys the services set only to records they looked up (and the actor may see): their
 existence is not checked again by ``full_clean`` (one query each, on every save)."""
+
+
+def touch(ticket: Ticket, *, action: str, before: Mapping[str, Any], meta: Mapping[str, Any]) -> None:
+    """Give a locked ticket a new version for another domain's change on it, audited on the ticket.
+
+    Change management calls this when a change's own record (plans, window, risk) changes, so two
+    people editing the same change conflict as they do on any ticket field.
+    """
+    ticket.version += 1
+    ticket.save(update_fields=["version", "updated_at"])
+    record(ticket, action, before, meta)
 
 
 def _clean(ticket: Ticket, *, exclude: tuple[str, ...] = ()) -> None:
@@ -705,6 +708,8 @@ def finish(ticket: Ticket, moved: Moved) -> None:
     record(ticket, "transition", moved.before, meta)
     for hook in workflow.AFTER_TRANSITION:
         hook(ticket)
+    for action_hook in workflow.AFTER_ACTION:
+        action_hook(ticket, code, params, None if system else actor)
     comment = str(params.get("comment") or "").strip()
     if comment:
         visibility = params.get("visibility") or (
@@ -874,6 +879,20 @@ def add_comment(
             with contextlib.suppress(ActionNotAllowed, ValidationError):
                 transition(ticket, "resume", actor=None, params={}, system=True, rule=_("Requester replied"))
     return comment
+
+
+def add_system_note(ticket: Ticket, *, body: str, label: str) -> Comment:
+    """Write an internal work note on a locked ticket on behalf of another domain's job.
+
+    For automatic notes that no person writes (problem reminders); ``label`` names the author.
+    Call it inside :func:`writing` with the ticket locked.
+    """
+    body = str(body or "").strip()[:MAX_BODY]
+    if not body:
+        raise ValidationError({"body": _("Write something.")})
+    return _comment(
+        ticket, actor=None, body=body, visibility=Visibility.INTERNAL, channel=Channel.PORTAL, label=label
+    )
 
 
 def add_attachment(

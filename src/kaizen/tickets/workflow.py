@@ -56,6 +56,18 @@ AFTER_TRANSITION: list[Callable[[Ticket], None]] = []
 """Hooks run in the transaction after every transition (a request withdraws its open approvals)."""
 
 
+AfterAction = Callable[[Ticket, str, Mapping[str, Any], Any], None]
+AFTER_ACTION: list[AfterAction] = []
+"""Hooks run after every transition with its code, parameters and actor (changes keep their reasons)."""
+
+
+def after_action(fn: AfterAction) -> AfterAction:
+    """Register ``fn(ticket, code, params, actor)`` to run after each transition, in the same transaction."""
+    if fn not in AFTER_ACTION:
+        AFTER_ACTION.append(fn)
+    return fn
+
+
 def after_transition(fn: Callable[[Ticket], None]) -> Callable[[Ticket], None]:
     """Register ``fn(ticket)`` to run after each transition, inside the same transaction."""
     if fn not in AFTER_TRANSITION:

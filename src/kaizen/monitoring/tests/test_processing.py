@@ -156,6 +156,39 @@ def test_maintenance_window_keeps_events_but_opens_no_incident(shop: Shop, post:
     assert not Ticket.objects.filter(channel=Channel.MONITORING).exists()
 
 
+def test_change_in_progress_on_the_ci_opens_no_incident_and_notes_the_change(shop: Shop, post: Any) -> None:
+    from kaizen.approvals import services as approvals
+    from kaizen.approvals.models import Approval
+    from kaizen.changes.choices import BoardKind
+    from kaizen.changes.tests.factories import act, board, change, setup_changes, window
+    from kaizen.tickets.models import Comment
+    from kaizen.tickets.tests.factories import user_with_role
+
+    setup_changes()
+    ecab = user_with_role("manager", shop.org)
+    board(BoardKind.ECAB, ecab)
+    patch = change(
+        shop.org,
+        change_type="emergency",
+        cis=[shop.db.pk],
+        plans={"reason": "r", "implementation_plan": "p"},
+        when=window(0.01, 2),
+    )
+    act(patch, "submit", override_reason="緊急")
+    approvals.decide(Approval.objects.get(ticket=patch).pk, actor=ecab, approve=True)
+    act(patch, "implement")
+    _integration, token = shop.integration()
+    post("alertmanager", _am(_alert("Reboot", "db-01")), token)
+    alert = Alert.objects.get()
+    assert alert.suppressed == Suppression.CHANGE and alert.incident_id is None
+    assert not Ticket.objects.filter(channel=Channel.MONITORING).exists()
+    assert Comment.objects.filter(ticket=patch, body__contains="Reboot").exists()
+    act(patch, "complete")
+    post("alertmanager", _am(_alert("Reboot", "db-01", severity="warning")), token)
+    post("alertmanager", _am(_alert("Disk", "db-01")), token)
+    assert Ticket.objects.filter(channel=Channel.MONITORING).count() == 1  # after the change: incidents again
+
+
 def test_minimum_duration_holds_the_alert_until_it_lasts(shop: Shop, post: Any) -> None:
     _integration, token = shop.integration(min_duration=300)
     post("alertmanager", _am(_alert("Slow", "db-01")), token)

@@ -7,11 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from kaizen.accounts.tests.factories import OrganisationFactory, TeamFactory, user_with_role
+from kaizen.approvals.models import Approval
 from kaizen.core.access import Role
 from kaizen.core.testing.ui import HOSTILE_VALUES, client_for
 from kaizen.portfolio.tests.factories import ServiceFactory
 from kaizen.requests import services as requests
-from kaizen.requests.models import Approval
 from kaizen.tickets import services
 from kaizen.tickets.models import Attachment, Comment, ReviewCriterion, Ticket
 from kaizen.tickets.tests.factories import desk, requester_of

@@ -12,7 +12,7 @@ from kaizen.core.api.serializers import StrictModelSerializer, VisibleRelatedFie
 from kaizen.portfolio.models import Service
 from kaizen.tickets.api.serializers import StrictSerializer
 
-from ..models import Approval, CatalogItem, FulfilmentTask
+from ..models import CatalogItem, FulfilmentTask
 
 
 class TaskTemplateSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -72,30 +72,6 @@ class RequestItemSerializer(StrictSerializer):
     form_values = serializers.DictField(required=False)
     description = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
     urgency = serializers.IntegerField(required=False, min_value=1, max_value=4)
-
-
-class ApprovalSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    ticket_number = serializers.CharField(source="ticket.number", read_only=True)
-
-    class Meta:
-        model = Approval
-        fields = [
-            "id",
-            "ticket",
-            "ticket_number",
-            "approver",
-            "order",
-            "state",
-            "decided_at",
-            "comment",
-            "version",
-        ]
-        read_only_fields = fields
-
-
-class DecisionSerializer(StrictSerializer):
-    approve = serializers.BooleanField()
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
 class TaskSerializer(StrictModelSerializer):

@@ -1,4 +1,4 @@
-"""API endpoints of the request catalogue, approvals and fulfilment tasks."""
+"""API endpoints of the request catalogue and fulfilment tasks (approvals: kaizen.approvals.api)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from kaizen.tickets.api.serializers import TicketSerializer
 from kaizen.tickets.models import Ticket
 
 from .. import services
-from ..models import Approval, CatalogItem, FulfilmentTask
+from ..models import CatalogItem, FulfilmentTask
 from . import serializers
 
 
@@ -61,30 +61,6 @@ class CatalogItemViewSet(RecordViewSet):
         return Response(
             TicketSerializer(fresh, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
-
-
-class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
-    """Approvals the user may see (their own, and those of their organisations' requests for staff)."""
-
-    serializer_class = serializers.ApprovalSerializer
-
-    def get_queryset(self) -> Any:
-        return Approval.objects.visible_to(self.request.user).select_related("ticket").order_by("-id")
-
-    @extend_schema(request=serializers.DecisionSerializer, responses={200: serializers.ApprovalSerializer})
-    @action(detail=True, methods=["post"])
-    def decide(self, request: Request, pk: str) -> Response:
-        """Approve or reject (a rejection needs a comment)."""
-        approval = self.get_object()
-        body = serializers.DecisionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        done = services.decide(
-            approval.pk,
-            actor=request.user,
-            approve=body.validated_data["approve"],
-            comment=body.validated_data.get("comment", ""),
-        )
-        return Response(serializers.ApprovalSerializer(done).data)
 
 
 class TaskViewSet(

@@ -8,12 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from kaizen.accounts.tests.factories import OrganisationFactory, TeamFactory, user_with_role
+from kaizen.approvals import services as approval_service
+from kaizen.approvals.models import Approval
 from kaizen.core.access import Role
 from kaizen.core.testing.api import ApiCase, ApiPermissionSuite, assert_problem, client_for
 from kaizen.core.testing.ui import client_for as ui_client
 from kaizen.portfolio.tests.factories import ServiceFactory
 from kaizen.requests import services
-from kaizen.requests.models import Approval, CatalogItem, FulfilmentTask
+from kaizen.requests.models import CatalogItem, FulfilmentTask
 from kaizen.tickets.models import Ticket
 from kaizen.tickets.tests.factories import desk, requester_of
 
@@ -101,16 +103,16 @@ def test_approvals_in_sequence(django_capture_on_commit_callbacks):
     approvals = list(Approval.objects.filter(ticket=ticket).order_by("order"))
     assert [a.state for a in approvals] == ["waiting", "pending"]
     with pytest.raises(ValidationError):
-        services.decide(approvals[1].pk, actor=second, approve=True)
+        approval_service.decide(approvals[1].pk, actor=second, approve=True)
     with pytest.raises(PermissionDenied):
-        services.decide(approvals[0].pk, actor=second, approve=True)
-    services.decide(approvals[0].pk, actor=first, approve=True)
+        approval_service.decide(approvals[0].pk, actor=second, approve=True)
+    approval_service.decide(approvals[0].pk, actor=first, approve=True)
     assert not FulfilmentTask.objects.filter(ticket=ticket).exists()
-    services.decide(approvals[1].pk, actor=second, approve=True)
+    approval_service.decide(approvals[1].pk, actor=second, approve=True)
     assert Ticket.objects.get(pk=ticket.pk).state.code == "approved"
     assert FulfilmentTask.objects.filter(ticket=ticket).count() == 2
     with pytest.raises(ValidationError):
-        services.decide(approvals[1].pk, actor=second, approve=False, comment="x")
+        approval_service.decide(approvals[1].pk, actor=second, approve=False, comment="x")
 
 
 def test_any_of_approvers_and_rejection_needs_a_reason():
@@ -120,8 +122,8 @@ def test_any_of_approvers_and_rejection_needs_a_reason():
     ticket = services.request_item(actor=requester_of(org), item=item, values={"start_date": "2026-12-10"})
     approval = Approval.objects.get(ticket=ticket, approver=b)
     with pytest.raises(ValidationError):
-        services.decide(approval.pk, actor=b, approve=False)
-    services.decide(approval.pk, actor=b, approve=False, comment="予算外")
+        approval_service.decide(approval.pk, actor=b, approve=False)
+    approval_service.decide(approval.pk, actor=b, approve=False, comment="予算外")
     rejected = Ticket.objects.get(pk=ticket.pk)
     assert rejected.state.code == "rejected"
     assert Approval.objects.get(ticket=ticket, approver=a).state == "skipped"
@@ -237,14 +239,16 @@ def test_a_team_with_automatic_assignment_gets_the_request_only_once_approved():
     ticket = services.request_item(actor=requester_of(org), item=item, values={"start_date": "2026-12-10"})
     assert ticket.state.code == "waiting_for_approval" and ticket.team_id is None
     approval = Approval.objects.get(ticket=ticket)
-    services.decide(approval.pk, actor=boss, approve=True, comment="承認します")
+    approval_service.decide(approval.pk, actor=boss, approve=True, comment="承認します")
     approved = Ticket.objects.get(pk=ticket.pk)
     assert approved.state.code == "approved" and approved.team == team and approved.assignee == worker.person
     rejected_item = item_for(org, mode="any", approvers=[boss])
     rejected = services.request_item(
         actor=requester_of(org), item=rejected_item, values={"start_date": "2026-12-10"}
     )
-    services.decide(Approval.objects.get(ticket=rejected).pk, actor=boss, approve=False, comment="予算超過")
+    approval_service.decide(
+        Approval.objects.get(ticket=rejected).pk, actor=boss, approve=False, comment="予算超過"
+    )
     note = Comment.objects.get(ticket=rejected, body="予算超過")
     assert note.author == boss.person and note.visibility == "public"
 

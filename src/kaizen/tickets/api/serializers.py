@@ -202,6 +202,12 @@ class ActionSerializer(StrictSerializer):
     cause_class = serializers.ChoiceField(choices=CauseClass.choices, required=False)
     assignee = serializers.IntegerField(required=False, min_value=1)
     team = serializers.IntegerField(required=False, min_value=1)
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why the action goes ahead despite its warnings (a change in a freeze window).",
+    )
 
 
 class CommentSerializer(StrictModelSerializer):

@@ -28,8 +28,10 @@ from ..choices import (
 )
 from .workflow import ADMINS, REFERENCE, Named, WorkflowState
 
-WORKERS = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
-"""Roles that work tickets (change fields, apply actions, write notes)."""
+WORKERS = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT, Role.CHANGE_MANAGER})
+"""Roles that work tickets (change fields, apply actions, write notes); change managers work changes."""
+ASSIGNABLE = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
+"""Roles automatic assignment chooses among (change managers raise and steer changes, not incidents)."""
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
 MAX_TITLE = 200
 MAX_BODY = 50_000

@@ -1,4 +1,4 @@
-"""Reactions of service requests to events: mail approvers when their decision is needed."""
+"""Reactions of approvals to events: mail approvers when their decision is needed."""
 
 from __future__ import annotations
 
@@ -6,21 +6,31 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kaizen.core import events
+from kaizen.core import access, events
+from kaizen.core.access import STAFF_ROLES
 
 from .choices import ApprovalState
 from .models import Approval
 
 
-@events.handler("request.approval_requested")
+def _inbox_url(user: Any) -> str:
+    """Staff decide in the approval inbox, everybody else in the portal."""
+    name = "approvals:inbox" if access.has_any_role(user, STAFF_ROLES) else "portal:approvals"
+    try:
+        return str(settings.PUBLIC_URL) + reverse(name)
+    except NoReverseMatch:  # pragma: no cover - both pages are installed
+        return str(settings.PUBLIC_URL)
+
+
+@events.handler("approval.requested")
 def ask_approver(payload: dict[str, Any]) -> None:
     """Mail the approver whose decision is now needed."""
     rows = Approval.objects.filter(pk=payload["approval_id"], state=ApprovalState.WAITING).select_related(
-        "approver", "ticket"
+        "approver", "ticket", "round"
     )
     for approval in rows:
         user = approval.approver
@@ -33,6 +43,8 @@ def ask_approver(payload: dict[str, Any]) -> None:
             }
             body = _("Your approval is needed for %(number)s.\n\n%(url)s\n") % {
                 "number": approval.ticket.number,
-                "url": settings.PUBLIC_URL + reverse("portal:approvals"),
+                "url": _inbox_url(user),
             }
+            if approval.round.purpose:
+                body = f"{approval.round.purpose}\n\n{body}"
         send_mail(subject, body, None, [user.email])

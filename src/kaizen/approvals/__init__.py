@@ -1,0 +1,1 @@
+"""Generic approvals of tickets (service requests, changes): rounds, modes, delegation."""

@@ -1,0 +1,1 @@
+"""Change enablement and releases: RFCs, CAB approvals, schedule, reviews."""

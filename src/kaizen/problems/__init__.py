@@ -1,0 +1,1 @@
+"""Problem management: problem details, known errors, the debt list, reminders."""
