@@ -479,7 +479,7 @@ def build_report(opts: argparse.Namespace, out: dict[str, Any], elapsed: float) 
     check_p50, check_p95 = _ms(m["check"]["times"])
     agenda_p50, agenda_p95 = _ms(m["agenda"]["times"])
     cal_p50, cal_p95 = _ms(m["calendar"]["times"])
-    met = "met" if agenda_p95 <= GOAL_MS and check_p95 <= GOAL_MS else "**not met**"
+    met = "met" if agenda_p95 <= GOAL_MS and check_p95 <= GOAL_MS else "not met"
     lines = [
         f"## Change schedule at {data['changes']:,} changes on a {data['cis']:,}-CI CMDB (`benchmarks/change_bench.py`)",
         "",
@@ -509,7 +509,7 @@ def build_report(opts: argparse.Namespace, out: dict[str, Any], elapsed: float) 
         f"| change calendar, 31 days (`schedule.calendar`) | {cal_p50:.0f} | {cal_p95:.0f} | – | "
         f"{m['calendar']['changes']:,} changes, {m['calendar']['windows']} windows | – |",
         "",
-        f"Goal: **{met}**.",
+        f"Goal (p95 of both ≤ {GOAL_MS} ms): **{met}**.",
         "",
         "### Emergency path: RFC to implementable",
         "",
