@@ -47,12 +47,11 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from results import write_section
-from sla_bench import _cpu, _ram, percentile, timed
+from sla_bench import _cpu, _ram, database_url, log, percentile, prepare_database, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = "kaizen_change_bench"
@@ -63,10 +62,6 @@ APPS_PER_CLUSTER = 8
 STORAGE = 20
 SERVICES = 200
 WAITING = 200
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # --- data generation ------------------------------------------------------------------------------
@@ -439,27 +434,6 @@ def run_child(opts: argparse.Namespace) -> None:
     print("RESULT " + json.dumps(out, default=str))
 
 
-def database_url(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise SystemExit("--database-url must be a postgres:// URL")
-    if parts.path.strip("/") == DB_NAME:
-        parts = parts._replace(path="/postgres")
-    return urlunsplit(parts), urlunsplit(parts._replace(path=f"/{DB_NAME}"))
-
-
-def prepare_database(maintenance: str, *, reuse: bool) -> bool:
-    import psycopg
-
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
-        if reuse and exists:
-            return True
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return False
-
-
 def _ms(values: list[float]) -> tuple[float, float]:
     return statistics.median(values) * 1000, percentile(values, 95) * 1000
 
@@ -547,8 +521,8 @@ def main() -> int:
         run_child(opts)
         return 0
     started = time.time()
-    maintenance, url = database_url(opts.database_url)
-    prepare_database(maintenance, reuse=opts.reuse)
+    maintenance, url = database_url(opts.database_url, DB_NAME)
+    prepare_database(maintenance, reuse=opts.reuse, name=DB_NAME)
     env = {
         **os.environ,
         "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",

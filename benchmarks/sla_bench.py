@@ -766,25 +766,26 @@ def run_child(opts: argparse.Namespace) -> None:
     print("RESULT " + json.dumps(out, default=str))
 
 
-def database_url(url: str) -> tuple[str, str]:
+def database_url(url: str, name: str = DB_NAME) -> tuple[str, str]:
+    """Return the maintenance URL and the URL of the bench database ``name`` on the same server."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise SystemExit("--database-url must be a postgres:// URL")
-    if parts.path.strip("/") == DB_NAME:
+    if parts.path.strip("/") == name:
         parts = parts._replace(path="/postgres")
-    return urlunsplit(parts), urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+    return urlunsplit(parts), urlunsplit(parts._replace(path=f"/{name}"))
 
 
-def prepare_database(maintenance: str, *, reuse: bool) -> bool:
+def prepare_database(maintenance: str, *, reuse: bool, name: str = DB_NAME) -> bool:
     """Create the bench database unless ``reuse`` and it exists; return whether it was reused."""
     import psycopg
 
     with psycopg.connect(maintenance, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if reuse and exists:
             return True
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
     return False
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db import connection
@@ -72,13 +73,21 @@ class Reach:
     """The CMDB reach of a set of CIs, walked once per CI however many changes name it."""
 
     def __init__(self, ci_ids: Iterable[int]) -> None:
-        cis = sorted(set(ci_ids))
-        starts: list[impact.NodeKey] = [("ci", pk) for pk in cis]
-        up = impact.reached_many(starts, direction="up", max_depth=CONFLICT_DEPTH)
-        down = impact.reached_many(starts, direction="down", max_depth=CONFLICT_DEPTH)
-        affected = impact.reached_many(starts, direction="up", max_depth=impact.DEFAULT_DEPTH)
-        self.near = {pk: {n for kind, n in up[("ci", pk)] | down[("ci", pk)] if kind == "ci"} for pk in cis}
-        self.services = {pk: {n for kind, n in affected[("ci", pk)] if kind == "service"} for pk in cis}
+        self.cis = sorted(set(ci_ids))
+        self._starts: list[impact.NodeKey] = [("ci", pk) for pk in self.cis]
+
+    @cached_property
+    def near(self) -> dict[int, set[int]]:
+        """CI -> the CIs within :data:`CONFLICT_DEPTH` steps either way (walked when first needed)."""
+        up = impact.reached_many(self._starts, direction="up", max_depth=CONFLICT_DEPTH)
+        down = impact.reached_many(self._starts, direction="down", max_depth=CONFLICT_DEPTH)
+        return {pk: {n for kind, n in up[("ci", pk)] | down[("ci", pk)] if kind == "ci"} for pk in self.cis}
+
+    @cached_property
+    def services(self) -> dict[int, set[int]]:
+        """CI -> the services that depend on it (walked when first needed)."""
+        affected = impact.reached_many(self._starts, direction="up", max_depth=impact.DEFAULT_DEPTH)
+        return {pk: {n for kind, n in affected[("ci", pk)] if kind == "service"} for pk in self.cis}
 
     def near_of(self, ci_ids: Iterable[int]) -> set[int]:
         """CIs within :data:`CONFLICT_DEPTH` steps of ``ci_ids`` either way, themselves included."""
@@ -95,18 +104,35 @@ class Reach:
         return out
 
 
-def reach(ci_ids: Iterable[int]) -> set[int]:
-    """Return the CIs within ``CONFLICT_DEPTH`` steps of ``ci_ids``, both ways, themselves included."""
-    ids = sorted(set(ci_ids))[:MAX_WALKED_CIS]
-    return Reach(ids).near_of(ids)
-
-
 def service_reach(ci_ids: Iterable[int], service_id: int | None) -> set[int]:
     """Return the services a change touches: its own and those its CIs support."""
     ids = sorted(set(ci_ids))[:MAX_WALKED_CIS]
-    if not ids:
-        return {service_id} if service_id else set()
     return Reach(ids).services_of(ids, service_id)
+
+
+@dataclass(frozen=True)
+class Impact:
+    """What a change's CIs reach in the CMDB, as far as one user may see it."""
+
+    cis: list[int]
+    services: list[Any]
+    customers: list[Any]
+    hidden: int
+    """Services reached that the user may not see."""
+
+
+def impact_of(ticket: Ticket, actor: Any) -> Impact:
+    """Return the services and customers a change's CIs reach (only those ``actor`` may see)."""
+    from kaizen.accounts.models import Organisation
+    from kaizen.portfolio.models import Service
+
+    ci_ids = list(ticket.cis.values_list("pk", flat=True))
+    service_ids = sorted(service_reach(ci_ids, ticket.service_id))
+    visible = list(Service.objects.visible_to(actor).filter(pk__in=service_ids).order_by("name"))
+    customers = impact.customers_as_of(service_ids, None)
+    org_ids = sorted({o for ids in customers.values() for o in ids})
+    orgs = list(Organisation.objects.visible_to(actor).filter(pk__in=org_ids).order_by("name"))
+    return Impact(ci_ids, visible, orgs, len(service_ids) - len(visible))
 
 
 @dataclass
@@ -407,6 +433,7 @@ AGENDA_FIELDS = (
     "risk_score",
     "planned_start",
     "planned_end",
+    "reason",
     "schedule_warnings",
     "override_reason",
     "template_id",
@@ -415,7 +442,8 @@ AGENDA_FIELDS = (
     "ticket__kind",
     "ticket__organisation_id",
     "ticket__service_id",
-    "ticket__requester_id",
+    "ticket__requester",
+    "ticket__organisation",
     "ticket__impact",
     "ticket__priority",
     "ticket__state_category",
@@ -493,7 +521,11 @@ def agenda(actor: Any, day: dt.date, *, ahead_days: int = 7) -> dict[str, list[A
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
     soon = start + dt.timedelta(days=ahead_days)
-    base = visible_changes(actor).select_related("ticket", "ticket__state").only(*AGENDA_FIELDS)
+    base = (
+        visible_changes(actor)
+        .select_related("ticket", "ticket__state", "ticket__requester", "ticket__organisation")
+        .only(*AGENDA_FIELDS)
+    )
     waiting = list(
         base.filter(ticket__state_category=StateCategory.APPROVAL, change_type=ChangeType.NORMAL).order_by(
             "ticket__state_changed_at", "ticket_id"

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Prefetch, prefetch_related_objects
+from django.db.models import F, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -462,21 +462,6 @@ def proceed(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 # -- the panel on the ticket page -----------------------------------------------------------------
 
 
-def _impact(ticket: Ticket, user: Any) -> dict[str, Any]:
-    """Return the services and customers a change's CIs reach (only those the user may see)."""
-    from kaizen.accounts.models import Organisation
-    from kaizen.portfolio import impact
-    from kaizen.portfolio.models import Service
-
-    ci_ids = list(ticket.cis.values_list("pk", flat=True))
-    service_ids = sorted(schedule.service_reach(ci_ids, ticket.service_id))
-    visible = list(Service.objects.visible_to(user).filter(pk__in=service_ids).order_by("name"))
-    customers = impact.customers_as_of(service_ids, None)
-    org_ids = sorted({o for ids in customers.values() for o in ids})
-    orgs = list(Organisation.objects.visible_to(user).filter(pk__in=org_ids).order_by("name"))
-    return {"services": visible, "customers": orgs, "hidden": len(service_ids) - len(visible)}
-
-
 def _answers(change: Change) -> list[dict[str, Any]]:
     answers = change.risk_answers or {}
     out = []
@@ -558,7 +543,7 @@ def change_panel(request: HttpRequest, ticket: Ticket) -> tuple[str, dict[str, A
             "proceed_actions": proceed_actions,
             "proceed_form": ProceedForm(initial={"version": ticket.version}),
             "rounds": _rounds(ticket, user),
-            "impact": _impact(ticket, user),
+            "impact": schedule.impact_of(ticket, user),
             "caused": caused,
             "review_form": ReviewForm(
                 auto_id="review_%s",
@@ -679,23 +664,15 @@ def cab(request: HttpRequest) -> HttpResponse:
     found = schedule.agenda(request.user, day)
     user = request.user
     every = found["decide"] + found["upcoming"]
-    prefetch_related_objects([i.change.ticket for i in every], "organisation")
     visible = visible_ids([w for i in every for w in i.warnings], user)
-    texts = {
-        pk: (reason, override)
-        for pk, reason, override in Change.objects.filter(
-            ticket_id__in=[i.change.ticket_id for i in every]
-        ).values_list("ticket_id", "reason", "override_reason")
-    }
 
     def wrap(item: schedule.AgendaItem) -> dict[str, Any]:
-        reason, override = texts.get(item.change.ticket_id, ("", ""))
         return {
             "item": item,
             "change": item.change,
             "ticket": item.change.ticket,
-            "reason": reason,
-            "override_reason": override,
+            "reason": item.change.reason,
+            "override_reason": item.change.override_reason,
             "warnings": shown_warnings(item.warnings, user, visible),
             "mine": [
                 a for a in item.approvals if a.approver_id == user.pk and a.state == ApprovalState.WAITING

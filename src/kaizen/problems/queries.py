@@ -177,9 +177,14 @@ class ProblemSummary:
     fixes: list[Ticket]
 
 
+def record_of(ticket: Ticket) -> ProblemRecord | None:
+    """Return a problem's details (None before it has any)."""
+    return ProblemRecord.objects.select_related("owner").filter(pk=ticket.pk).first()
+
+
 def summary(user: Any, ticket: Ticket) -> ProblemSummary:
     """Return the details, known errors, linked incidents and fixing changes of a problem."""
-    record = ProblemRecord.objects.select_related("owner").filter(pk=ticket.pk).first()
+    record = record_of(ticket)
     visible = Ticket.objects.visible_to(user)
     incidents = list(
         visible.filter(

@@ -19,6 +19,11 @@ from kaizen.tickets.models import Comment, Ticket
 from . import services
 
 
+def _other_kind(payload: dict[str, Any]) -> bool:
+    """Tell whether the event is about a ticket that is not a problem (older events carry no kind)."""
+    return payload.get("kind", Kind.PROBLEM) != Kind.PROBLEM
+
+
 def _moment(payload: dict[str, Any]) -> Any:
     return (
         OutboxMessage.objects.filter(pk=int(payload.get("_message_id") or 0))
@@ -37,12 +42,16 @@ def record_problem_details(payload: dict[str, Any]) -> None:
 @events.handler("ticket.state_changed")
 def problem_state_changed(payload: dict[str, Any]) -> None:
     """A state change moves a problem."""
+    if _other_kind(payload):
+        return
     services.note_movement(payload["ticket_id"], at=_moment(payload))
 
 
 @events.handler("ticket.updated")
 def problem_fields_changed(payload: dict[str, Any]) -> None:
     """An edit of the ticket's fields moves a problem."""
+    if _other_kind(payload):
+        return
     services.note_movement(payload["ticket_id"], at=_moment(payload))
 
 

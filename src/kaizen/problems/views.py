@@ -310,9 +310,8 @@ def details(request: HttpRequest, pk: int) -> HttpResponse:
     """The details of a problem (GET: the form; POST: save). A stale version lists what changed."""
     _require_staff(request)
     ticket = _problem(request, pk)
-    summary = queries.summary(request.user, ticket)
     if request.method != "POST":
-        form = ProblemDetailsForm.for_record(summary.record, user=request.user)
+        form = ProblemDetailsForm.for_record(queries.record_of(ticket), user=request.user)
         return render(request, "problems/details.html", {"ticket": ticket, "form": form, "conflict": []})
     form = ProblemDetailsForm(request.POST, user=request.user)
     status, conflict = 400, []

@@ -618,8 +618,10 @@ def _copy_checklists(release: Release, checklist: Checklist | None) -> int:
     if checklist is not None:
         rows = [(i.category, i.text, i.guidance, i.mandatory) for i in checklist.items.all()]
     else:
-        sources = Checklist.objects.filter(organisation_id=release.organisation_id, is_active=True).order_by(
-            "name", "id"
+        sources = list(
+            Checklist.objects.filter(organisation_id=release.organisation_id, is_active=True).values_list(
+                "pk", flat=True
+            )
         )
         rows = [
             (i.category, i.text, i.guidance, i.mandatory)
@@ -627,13 +629,14 @@ def _copy_checklists(release: Release, checklist: Checklist | None) -> int:
                 "checklist__name", "checklist_id", "order", "id"
             )
         ]
-        if not sources.exists():
+        if not sources:
             rows = [(d.category, d.text, d.guidance, d.mandatory) for d in policies.DEFAULT_CHECKLIST]
     present = set(release.items.filter(kind=ItemKind.OPERATIONS).values_list("category", "text"))
     last = release.items.filter(kind=ItemKind.OPERATIONS).aggregate(m=Max("order"))["m"] or 0
     made = 0
+    room = MAX_ITEMS - release.items.count()
     for category, text, guidance, mandatory in rows:
-        if (category, text) in present or release.items.count() >= MAX_ITEMS:
+        if (category, text) in present or made >= room:
             continue
         present.add((category, text))
         last = min(last + 10, 32_767)

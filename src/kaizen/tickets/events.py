@@ -41,6 +41,8 @@ class TicketStateChanged(DomainEvent):
     to_state: str
     to_category: str
     automatic: bool = False
+    kind: str = ""
+    """The ticket's kind, so subscribers of one kind skip the others without a query."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class TicketUpdated(DomainEvent):
     ticket_id: int
     number: str
     fields: list[str] = field(default_factory=list)
+    kind: str = ""
 
 
 @dataclass(frozen=True)

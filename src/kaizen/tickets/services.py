@@ -613,7 +613,9 @@ def update_ticket(
             return ticket
         _save(ticket)
         delta = record(ticket, "update", before)
-        events.emit(TicketUpdated(ticket_id=ticket.pk, number=ticket.number, fields=sorted(delta)))
+        events.emit(
+            TicketUpdated(ticket_id=ticket.pk, number=ticket.number, fields=sorted(delta), kind=ticket.kind)
+        )
         automation.after_write(
             ticket, trigger="update", actor=actor, assignee_before=assignee_before, team_before=team_before
         )
@@ -734,6 +736,7 @@ def finish(ticket: Ticket, moved: Moved) -> None:
             to_state=ticket.state.code,
             to_category=ticket.state_category,
             automatic=system,
+            kind=ticket.kind,
         )
     )
     if ticket.assignee_id is not None and "assignee" in params:

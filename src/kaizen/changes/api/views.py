@@ -134,23 +134,13 @@ class ChangeViewSet(TicketViewSet):
     @action(detail=True, methods=["get"])
     def impact(self, request: Request, pk: str) -> Response:
         """The services and customers the change's CIs reach in the CMDB."""
-        ticket = self._ticket()
-        ci_ids = list(ticket.cis.values_list("pk", flat=True))
-        from kaizen.accounts.models import Organisation
-        from kaizen.portfolio import impact
-        from kaizen.portfolio.models import Service
-
-        service_ids = sorted(schedule.service_reach(ci_ids, ticket.service_id))
-        visible = Service.objects.visible_to(request.user).filter(pk__in=service_ids)
-        customers = impact.customers_as_of(service_ids, None)
-        org_ids = sorted({o for ids in customers.values() for o in ids})
-        orgs = Organisation.objects.visible_to(request.user).filter(pk__in=org_ids)
+        found = schedule.impact_of(self._ticket(), request.user)
         return Response(
             {
-                "cis": ci_ids,
-                "services": [{"id": s.pk, "name": str(s)} for s in visible],
-                "customers": [{"id": o.pk, "name": o.name} for o in orgs],
-                "hidden_services": len(service_ids) - visible.count(),
+                "cis": found.cis,
+                "services": [{"id": s.pk, "name": str(s)} for s in found.services],
+                "customers": [{"id": o.pk, "name": o.name} for o in found.customers],
+                "hidden_services": found.hidden,
             }
         )
 

@@ -3,7 +3,6 @@ acceptance items, and the operations acceptance checklists."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,10 +20,6 @@ from .. import queries, services
 from ..filters import AcceptanceItemFilter, ChecklistFilter, ChecklistItemFilter, ReleaseFilter
 from ..models import AcceptanceItem, Checklist, ChecklistItem, Release
 from . import serializers
-
-
-def _body(request: Request) -> Mapping[str, Any]:
-    return request.data if isinstance(request.data, Mapping) else {}
 
 
 class ReleaseViewSet(RecordViewSet):
