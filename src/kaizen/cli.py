@@ -340,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--dry-run", action="store_true", help="check every row and report, change nothing")
     i.add_argument("--continue-on-error", action="store_true", help="import the valid rows, skip the others")
     i.add_argument("--organisation", help="organisation code for rows without one")
-    i.add_argument("--reason", help="reason recorded for changes to strict CIs")
+    i.add_argument("--change", help="the change being implemented (CHG number) under which strict CIs change")
     i.add_argument("--encoding", help="file encoding (default: UTF-8, else Shift_JIS)")
     i.add_argument("--format", choices=["csv", "json", "yaml"], help="file format (default: from the name)")
     i.add_argument(

@@ -14,4 +14,7 @@ class ChangesConfig(AppConfig):
     verbose_name = _("Change enablement")
 
     def ready(self) -> None:
-        from kaizen.changes import defaults, demo, navigation, receivers, services, views, workflow  # noqa: F401
+        from kaizen.changes import control, defaults, demo, navigation, receivers, services, views, workflow  # noqa: F401
+        from kaizen.cmdb import control as cmdb_control
+
+        cmdb_control.register(authorise=control.authorise, record=control.record)

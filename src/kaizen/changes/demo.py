@@ -21,6 +21,8 @@ from typing import Any
 
 from kaizen.approvals import services as approvals
 from kaizen.approvals.models import Approval
+from kaizen.cmdb import services as cmdb
+from kaizen.cmdb.models import ConfigurationItem
 from kaizen.core import context
 from kaizen.tickets import demo as desk_demo
 from kaizen.tickets import services as tickets
@@ -458,6 +460,63 @@ def waiting_for_cab(desk: desk_demo.Desk) -> Iterator[desk_demo.Wake]:
     )
 
 
+def core_switch_replacement(desk: desk_demo.Desk) -> Iterator[desk_demo.Wake]:
+    """A strict CI (core switch 2) is replaced under its normal change; the CMDB edit names it."""
+    ops, change, cab, manager = desk.user("ops"), desk.user("change"), desk.user("cab"), desk.user("manager")
+    switch = desk.cis.get("コアスイッチ 2")
+    if switch is None:
+        return
+    t = desk.at(9, 10, 0)
+    yield t, ops, WEB, ""
+    tid = _raise(
+        desk,
+        ops,
+        title="コアスイッチ 2 の機器交換（保守期限切れ）",
+        service="",
+        cis=["コアスイッチ 2"],
+        record={
+            "change_type": "normal",
+            "reason": "コアスイッチ 2 のハードウェア保守が今月末で終了するため後継機種へ交換する。",
+            "implementation_plan": "1. 1 号機へ通信を寄せる\n2. 2 号機を後継機と交換し設定を投入\n3. 冗長を戻す",
+            "backout_plan": "旧機を再接続し、保存済み設定を投入する。",
+            "test_plan": "冗長切替試験、全 VLAN の疎通確認、監視の正常化確認。",
+            "communication_plan": "作業前日に全社へ冗長低下（約 2 時間）を告知。",
+            "risk_answers": OUTAGE,
+            **_window(desk.at(5, 20, 0), 3),
+        },
+        ref="core-switch",
+    )
+    desk.act(tid, "assess", ops)
+    desk.act(tid, "submit", ops, override_reason="冗長構成のため 1 台ずつ、業務時間外に実施する。")
+    t = desk.later(t, 120)
+    yield t, change, WEB, ""
+    for member, note in ((change, "手順は妥当。"), (cab, "告知文を確認済み。"), (manager, "承認。")):
+        _decide(tid, member, comment=note)
+    t = desk.at(5, 20, 0)
+    yield t, ops, WEB, ""
+    desk.act(tid, "implement", ops)
+    t += dt.timedelta(minutes=90)
+    yield t, ops, WEB, ""
+    current = ConfigurationItem.objects.get(pk=switch.pk)
+    cmdb.update_ci(
+        switch.pk,
+        actor=ops,
+        changes={
+            "attributes": {**current.attributes, "model": "Catalyst 9500X"},
+            "location": "東京DC 第1 ラックA02",
+        },
+        version=current.version,
+        change=Ticket.objects.get(pk=tid).number,
+    )
+    desk.act(tid, "complete", ops, comment="交換完了。冗長切替試験と疎通確認 OK。")
+    services.record_review(
+        tid, actor=change, outcome="success", notes="計画どおり。CMDB は変更の中で更新済み。", version=None
+    )
+    t = desk.later(t, 60)
+    yield t, manager, WEB, ""
+    desk.act(tid, "close", manager, comment="事後レビュー完了。")
+
+
 @desk_demo.stories
 def change_stories(desk: desk_demo.Desk) -> list[desk_demo.Story]:
     """The change enablement stories (skipped when the demo changes exist already)."""
@@ -473,4 +532,5 @@ def change_stories(desk: desk_demo.Desk) -> list[desk_demo.Story]:
         failed_filter_change(desk),
         standard_changes(desk),
         waiting_for_cab(desk),
+        core_switch_replacement(desk),
     ]

@@ -61,7 +61,7 @@ def import_file(args: Any) -> int:
                 dry_run=args.dry_run,
                 continue_on_error=args.continue_on_error,
                 default_organisation=args.organisation,
-                reason=args.reason or "",
+                change=args.change or "",
                 progress=ProgressBar() if sys.stderr.isatty() or args.progress else None,
             )
     except imports.ImportFileError as exc:

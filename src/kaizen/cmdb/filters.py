@@ -62,7 +62,6 @@ class CIFilter(django_filters.FilterSet):
     organisation = VisibleChoiceFilter(label=_("Organisation"), model=Organisation)
     owner_team = VisibleChoiceFilter(label=_("Owner team"), model=Team)
     control_level = django_filters.ChoiceFilter(label=_("Control level"), choices=ControlLevel.choices)
-    needs_review = YesNoFilter(label=_("Changed outside change control"))
     external_id = django_filters.CharFilter(label=_("External id"), max_length=200)
 
     class Meta:
@@ -74,7 +73,6 @@ class CIFilter(django_filters.FilterSet):
             "organisation",
             "owner_team",
             "control_level",
-            "needs_review",
             "external_id",
         ]
 

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kaizen.core.forms import RecordForm
 
-from . import policies
-from .choices import AttributeType, ControlLevel
+from . import control, policies
+from .choices import AttributeType
 from .models import (
     CIType,
     ConfigurationItem,
@@ -107,15 +107,22 @@ def attribute_field(definition: dict[str, Any], language: str) -> forms.Field:
     return forms.CharField(**common)
 
 
-class CIForm(RecordForm):
-    """Create or edit a CI; attribute fields follow the chosen type; strict CIs ask for a reason."""
-
-    reason = forms.CharField(
-        label=_("Reason for this change"),
+def change_field(help_text: Any) -> forms.CharField:
+    """The change (CHG number) under which CIs under strict control are changed."""
+    return forms.CharField(
+        label=_("Change"),
         required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Required for CIs under strict change control; kept in the audit trail."),
+        max_length=30,
+        widget=forms.TextInput(attrs={"placeholder": "CHG-000123"}),
+        help_text=help_text,
+    )
+
+
+class CIForm(RecordForm):
+    """Create or edit a CI; attribute fields follow the chosen type; strict CIs name their change."""
+
+    change = change_field(
+        _("This CI is under strict change control: name the change being implemented that lists it.")
     )
 
     class Meta:
@@ -150,10 +157,10 @@ class CIForm(RecordForm):
             if definition.get("required"):
                 field.widget.attrs["aria-required"] = "true"
                 field.label = f"{field.label} *"
-        if not (self.instance.pk and self.instance.control_level == ControlLevel.STRICT):
-            del self.fields["reason"]
+        if not (self.instance.pk and control.strict([self.instance])):
+            del self.fields["change"]
         else:
-            self.fields["reason"].required = True
+            self.fields["change"].required = True
 
     def _schema(self) -> list[dict[str, Any]]:
         raw = self.data.get("ci_type") if self.is_bound else self.initial.get("ci_type")
@@ -189,12 +196,16 @@ class CIForm(RecordForm):
         data["attributes"] = self.cleaned_data.get("attributes", {})
         arguments: dict[str, Any] = {"data": data}
         if self.instance.pk is not None:
-            arguments["reason"] = self.cleaned_data.get("reason", "")
+            arguments["change"] = self.cleaned_data.get("change", "")
         return arguments
 
 
 class RelationshipForm(RecordForm):
-    """Relate two CIs."""
+    """Relate two CIs (under a change when either is under strict change control)."""
+
+    change = change_field(
+        _("Needed when either CI is under strict change control: the change being implemented that lists it.")
+    )
 
     class Meta:
         model = Relationship
@@ -205,6 +216,7 @@ class RelationshipForm(RecordForm):
         if self.instance.pk is not None:
             for name in ("source", "relationship_type", "target"):
                 self.fields[name].disabled = True
+            del self.fields["change"]
         self.fields["source"].queryset = self.fields["source"].queryset.select_related("ci_type")  # type: ignore[attr-defined]
         self.fields["target"].queryset = self.fields["target"].queryset.select_related("ci_type")  # type: ignore[attr-defined]
 
@@ -216,7 +228,8 @@ class RelationshipForm(RecordForm):
         data = self.data_fields()
         if self.instance.pk is not None:
             return {"data": {"description": data.get("description", "")}}
-        return {"data": data}
+        data.pop("change", None)
+        return {"data": data, "change": self.cleaned_data.get("change", "")}
 
 
 class SoftwareForm(RecordForm):
@@ -245,9 +258,9 @@ class ImportForm(forms.Form):
     organisation = forms.SlugField(
         label=_("Organisation code for rows without one"), required=False, max_length=50
     )
-    reason = forms.CharField(
-        label=_("Reason for changes to strict CIs"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
+    change = change_field(
+        _(
+            "Needed when the file changes CIs under strict change control: the change being "
+            "implemented that lists them."
+        )
     )

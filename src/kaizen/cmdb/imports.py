@@ -3,7 +3,8 @@
 Rows are keyed by (organisation, ``external_id``): a new key creates a CI, a known key updates it.
 Nothing is applied when any row is wrong, unless the caller asks to continue on error; a dry run
 validates everything and applies nothing. Every applied row is audited (in bulk), numbers come
-from the CI sequence, and strict CIs change only with a reason.
+from the CI sequence, and CIs under strict control change only under the change being
+implemented that lists them (``change``).
 
 CSV columns: ``external_id, name, type, organisation, status, owner_team, location,
 control_level, description`` and one ``attr.<name>`` column per attribute. JSON: a list of
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from kaizen.accounts.models import Organisation, Team
 from kaizen.core import access, audit, sequences
 from kaizen.core.lib import text
 
-from . import policies
+from . import control, policies
 from .choices import CIStatus, ControlLevel
 from .models import CIType, ConfigurationItem
 from .services import CI_SEQUENCE
@@ -331,7 +332,7 @@ def run_import(
     dry_run: bool = False,
     continue_on_error: bool = False,
     default_organisation: str | None = None,
-    reason: str = "",
+    change: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
     """Validate and (unless ``dry_run``) apply an import; return the per-row report.
@@ -368,7 +369,7 @@ def run_import(
     report.skipped = report.rows - len(rows)
     try:
         with transaction.atomic():
-            _apply(rows, actor=actor, reason=reason, report=report, progress=progress)
+            _apply(rows, actor=actor, change=change, report=report, progress=progress)
             if dry_run or (report.errors and not continue_on_error):
                 transaction.set_rollback(True)
             else:
@@ -382,7 +383,7 @@ def _apply(
     rows: list[tuple[int, dict[str, Any]]],
     *,
     actor: Any,
-    reason: str,
+    change: str,
     report: ImportReport,
     progress: Callable[[int, int], None] | None,
 ) -> None:
@@ -407,6 +408,7 @@ def _apply(
                     existing[(org_id, ci.number)] = ci
         new: list[ConfigurationItem] = []
         changed: list[tuple[ConfigurationItem, dict[str, list[Any]], dict[str, Any] | None]] = []
+        controlled: dict[int, tuple[dict[str, Any], list[ConfigurationItem]]] = {}
         for number, values in chunk:
             current = existing.get((values["organisation"].pk, values["external_id"]))
             if current is None:
@@ -415,6 +417,7 @@ def _apply(
             if not access.can(actor, "change", ConfigurationItem, obj=current):
                 report.add_error(number, "external_id", _("You may not change this CI."))
                 continue
+            was_strict = bool(control.strict([current]))
             before = audit.jsonable(_snapshot(current))
             for key, value in values.items():
                 setattr(current, key, value)
@@ -423,16 +426,13 @@ def _apply(
                 report.unchanged += 1
                 continue
             meta = None
-            if current.control_level == ControlLevel.STRICT or before["control_level"] == ControlLevel.STRICT:
-                if not reason.strip():
-                    report.add_error(
-                        number,
-                        "control_level",
-                        _("This CI is under strict change control: give the reason for this change."),
-                    )
+            if was_strict:
+                try:
+                    meta = {**control.require([current], change, actor), "import": True}
+                except ValidationError as exc:
+                    report.add_error(number, "change", " ".join(exc.messages))
                     continue
-                meta = {"reason": reason.strip()[:1000], "outside_change_control": True, "import": True}
-                current.needs_review = True
+                controlled.setdefault(meta["change_id"], (meta, []))[1].append(current)
             current.version += 1
             current.updated_at = timezone.now()
             changed.append((current, delta, meta))
@@ -452,7 +452,6 @@ def _apply(
                     "control_level",
                     "description",
                     "attributes",
-                    "needs_review",
                     "external_id",
                     "version",
                     "updated_at",
@@ -474,6 +473,8 @@ def _apply(
                 for ci, delta, meta in changed
             ]
         )
+        for meta, cis in controlled.values():
+            control.record(meta, cis, "import", [])
         report.created += len(new)
         report.updated += len(changed)
         if progress is not None:

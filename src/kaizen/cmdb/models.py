@@ -237,11 +237,6 @@ class ConfigurationItem(Record):
         blank=True,
         help_text=_("Key in the system this CI is imported from; imports update the CI with the same key."),
     )
-    needs_review = models.BooleanField(
-        _("changed outside change control"),
-        default=False,
-        help_text=_("A strict CI was edited without an approved change; review the edit."),
-    )
 
     access_policy: ClassVar[AccessPolicy] = AccessPolicy(
         org_field="organisation",

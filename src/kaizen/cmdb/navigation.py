@@ -26,12 +26,3 @@ register_figure(
         _staff,
     )
 )
-register_figure(
-    DashboardFigure(
-        _("CIs to review"),
-        "cmdb:cis-list",
-        61,
-        lambda user: ConfigurationItem.objects.visible_to(user).filter(needs_review=True).count(),
-        _staff,
-    )
-)

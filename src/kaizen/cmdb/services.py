@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from kaizen.core import access, sequences
 from kaizen.core.services import create_record, delete_record, update_record
 
-from .choices import ControlLevel
+from . import control
 from .models import (
     CIType,
     ConfigurationItem,
@@ -24,7 +24,6 @@ from .models import (
 )
 
 CI_SEQUENCE = "cmdb.ci"
-MAX_REASON = 1000
 
 
 def create_ci_type(*, actor: Any, data: Mapping[str, Any]) -> CIType:
@@ -84,46 +83,29 @@ def create_ci(*, actor: Any, data: Mapping[str, Any]) -> ConfigurationItem:
         )
 
 
-def _strict_reason(ci: ConfigurationItem, reason: str) -> dict[str, Any] | None:
-    """Return the audit meta of an edit of a strict CI, or None for other CIs.
-
-    Until change management lands, a strict CI may be edited only with a recorded reason, and the
-    edit flags the CI for review.
-    """
-    if ci.control_level != ControlLevel.STRICT:
-        return None
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(
-            {"reason": _("This CI is under strict change control: give the reason for this change.")}
-        )
-    if len(reason) > MAX_REASON:
-        raise ValidationError({"reason": _("At most %(n)s characters.") % {"n": MAX_REASON}})
-    return {"reason": reason, "outside_change_control": True}
-
-
 def update_ci(
-    ci_id: int, *, actor: Any, changes: Mapping[str, Any], version: int | None, reason: str = ""
+    ci_id: int, *, actor: Any, changes: Mapping[str, Any], version: int | None, change: Any = None
 ) -> ConfigurationItem:
-    """Change a CI if ``version`` is current; strict CIs need a ``reason`` and are flagged for review."""
+    """Change a CI if ``version`` is current; strict CIs only under ``change`` (see :mod:`.control`)."""
     with transaction.atomic():
         current = ConfigurationItem.objects.select_for_update().get(pk=ci_id)
-        meta = _strict_reason(current, reason)
+        meta = control.authorise([current], change, actor)
         changes = dict(changes)
         changes.pop("number", None)
-        if meta is not None:
-            changes["needs_review"] = True
-        return update_record(
+        ci = update_record(
             ConfigurationItem, ci_id, actor=actor, changes=changes, expected_version=version, meta=meta
         )
+        control.record(meta, [current], "update", sorted(k for k in changes if k != "version"))
+        return ci
 
 
-def delete_ci(ci_id: int, *, actor: Any, version: int | None = None, reason: str = "") -> None:
-    """Delete a CI that no relationship (current or past) refers to; retire it otherwise."""
+def delete_ci(ci_id: int, *, actor: Any, version: int | None = None, change: Any = None) -> None:
+    """Delete a CI that no relationship (current or past) refers to; strict CIs only under ``change``."""
     with transaction.atomic():
         current = ConfigurationItem.objects.select_for_update().get(pk=ci_id)
-        _strict_reason(current, reason)
-        delete_record(ConfigurationItem, ci_id, actor=actor, expected_version=version)
+        meta = control.authorise([current], change, actor)
+        delete_record(ConfigurationItem, ci_id, actor=actor, expected_version=version, meta=meta)
+        control.record(meta, [current], "delete", [])
 
 
 def add_software(*, actor: Any, data: Mapping[str, Any]) -> SoftwareInstallation:
@@ -145,23 +127,30 @@ def remove_software(software_id: int, *, actor: Any, version: int | None = None)
     delete_record(SoftwareInstallation, software_id, actor=actor, expected_version=version)
 
 
-def relate(*, actor: Any, data: Mapping[str, Any]) -> Relationship:
+def relate(*, actor: Any, data: Mapping[str, Any], change: Any = None) -> Relationship:
     """Relate two CIs with a typed relationship; the actor must see both and may edit the source's.
+
+    A strict CI at either end is related only under ``change`` (see :mod:`.control`).
 
     Raises:
         ValidationError: unknown or invisible target, self-relationship, type rule violated,
-            duplicate relationship.
+            duplicate relationship, strict CI without a change that allows it.
     """
     with transaction.atomic():
         source: ConfigurationItem = data["source"]
         target: ConfigurationItem = data["target"]
         if not access.can(actor, "view", ConfigurationItem, obj=target):
             raise ValidationError({"target": _("No such CI, or you may not see it.")})
-        return create_record(
+        ends = [source, target] if source.pk != target.pk else [source]
+        meta = control.authorise(ends, change, actor)
+        rel = create_record(
             Relationship,
             actor=actor,
             data={**data, "organisation_id": source.organisation_id, "started_at": timezone.now()},
+            meta=meta,
         )
+        control.record(meta, control.strict(ends), "relate", [str(rel)])
+        return rel
 
 
 def update_relationship(
@@ -185,14 +174,21 @@ def update_relationship(
     )
 
 
-def end_relationship(relationship_id: int, *, actor: Any, version: int | None = None) -> None:
-    """End a relationship now; the row stays so that impact "as of" a past date can replay it."""
+def end_relationship(
+    relationship_id: int, *, actor: Any, version: int | None = None, change: Any = None
+) -> None:
+    """End a relationship now; the row stays so that impact "as of" a past date can replay it.
+
+    A strict CI at either end is unrelated only under ``change`` (see :mod:`.control`).
+    """
     with transaction.atomic():
         rel = Relationship.objects.select_for_update().get(pk=relationship_id)
         if rel.ended_at is not None:
             raise ValidationError(_("This relationship has already ended."))
         if not access.can(actor, "delete", Relationship, obj=rel):
             raise PermissionDenied(_("You do not have permission to do this."))
+        ends = list(ConfigurationItem.objects.filter(pk__in={rel.source_id, rel.target_id}))
+        meta = control.authorise(ends, change, actor)
         update_record(
             Relationship,
             relationship_id,
@@ -201,4 +197,6 @@ def end_relationship(relationship_id: int, *, actor: Any, version: int | None = 
             expected_version=version,
             check=False,
             action="end",
+            meta=meta,
         )
+        control.record(meta, control.strict(ends), "end_relationship", [str(rel)])

@@ -41,7 +41,7 @@ def run_import_job(job_id: int) -> None:
                 dry_run=bool(options.get("dry_run")),
                 continue_on_error=bool(options.get("continue_on_error")),
                 default_organisation=options.get("organisation") or None,
-                reason=options.get("reason") or "",
+                change=options.get("change") or "",
                 progress=progress,
             )
         job.report = report.as_dict()

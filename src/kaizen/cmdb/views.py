@@ -19,8 +19,7 @@ from django.utils.translation import gettext_lazy
 from kaizen.core import access
 from kaizen.core.ui.registry import ModelUI, RelatedPanel
 
-from . import policies, services, tasks
-from .choices import ControlLevel
+from . import control, policies, services, tasks
 from .filters import CIFilter, CITypeFilter, RelationshipFilter, RelationshipTypeFilter, SoftwareFilter
 from .forms import (
     CIForm,
@@ -60,7 +59,6 @@ class CIUI(ModelUI):
         "owner_team",
         "location",
         "control_level",
-        "needs_review",
         "external_id",
         "description",
     )
@@ -71,8 +69,8 @@ class CIUI(ModelUI):
     delete_service = staticmethod(services.delete_ci)
 
     @classmethod
-    def delete_needs_reason(cls, obj: Any) -> bool:
-        return bool(obj.control_level == ControlLevel.STRICT)
+    def delete_needs_change(cls, obj: Any) -> bool:
+        return bool(control.strict([obj]))
 
     @classmethod
     def list_actions(cls, request: Any) -> list[dict[str, str]]:
@@ -247,6 +245,10 @@ class RelationshipUI(ModelUI):
     create_service = staticmethod(services.relate)
     update_service = staticmethod(services.update_relationship)
     delete_service = staticmethod(services.end_relationship)
+
+    @classmethod
+    def delete_needs_change(cls, obj: Any) -> bool:
+        return bool(control.strict([obj.source, obj.target]))
 
 
 class SoftwareUI(ModelUI):

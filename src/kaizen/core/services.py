@@ -148,14 +148,22 @@ def update_record(
 
 
 def delete_record(
-    model: type[R], pk: Any, *, actor: Any, expected_version: int | None = None, check: bool = True
+    model: type[R],
+    pk: Any,
+    *,
+    actor: Any,
+    expected_version: int | None = None,
+    check: bool = True,
+    meta: Mapping[str, Any] | None = None,
 ) -> None:
-    """Delete a record (version-checked when given) and audit its last values."""
+    """Delete a record (version-checked when given) and audit its last values (and ``meta``)."""
     with transaction.atomic():
         obj = model._default_manager.select_for_update().get(pk=pk)
         if check:
             _require(actor, "delete", obj)
         if expected_version is not None and obj.version != expected_version:
             raise ConflictError(current_version=obj.version, sent_version=expected_version)
-        audit.record(obj, action="delete", changes={k: [v, None] for k, v in _audited(obj).items()})
+        audit.record(
+            obj, action="delete", changes={k: [v, None] for k, v in _audited(obj).items()}, meta=meta
+        )
         obj.delete()

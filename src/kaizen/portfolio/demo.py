@@ -85,7 +85,13 @@ def _ci(
     location: str = "",
     status: str = CIStatus.IN_USE,
 ) -> ConfigurationItem:
-    return cmdb.create_ci(
+    # A strict CI is built as planned (related freely) and put in use at the end (see _go_live).
+    if level == ControlLevel.STRICT and status == CIStatus.IN_USE:
+        status = CIStatus.PLANNED
+        going_live = True
+    else:
+        going_live = False
+    ci = cmdb.create_ci(
         actor=actor,
         data={
             "name": name,
@@ -99,6 +105,19 @@ def _ci(
             "external_id": f"demo:{kind}:{name}",
         },
     )
+    if going_live:
+        _GO_LIVE.append(ci.pk)
+    return ci
+
+
+_GO_LIVE: list[int] = []
+"""Strict demo CIs built as planned, put in use once related (then under change control)."""
+
+
+def _go_live(actor: Any) -> None:
+    for pk in _GO_LIVE:
+        cmdb.update_ci(pk, actor=actor, changes={"status": CIStatus.IN_USE}, version=None)
+    _GO_LIVE.clear()
 
 
 def _relate(
@@ -120,6 +139,7 @@ def load(*, password: str) -> None:
     admin = User.objects.get(username="admin")
     with context.acting(user=admin, channel=context.Channel.CLI, label="kaizen demo"):
         _build(admin)
+        _go_live(admin)
 
 
 def _build(admin: User) -> None:

@@ -68,16 +68,23 @@ class RelationshipRuleSerializer(StrictModelSerializer):
         fields: ClassVar[list[str]] = ["id", "relationship_type", "source_type", "target_type", "version"]
 
 
-class CISerializer(StrictModelSerializer):
-    """A configuration item. Strict CIs need ``reason`` on every update."""
+CHANGE_HELP = (
+    "The change being implemented that lists this CI (CHG number); required to change a CI under "
+    "strict change control."
+)
 
-    reason = serializers.CharField(
-        write_only=True,
-        required=False,
-        allow_blank=True,
-        max_length=1000,
-        help_text="Why a strict CI is changed outside a change (required for strict CIs).",
+
+def change_field() -> serializers.CharField:
+    """The write-only ``change`` of writes that touch strict CIs."""
+    return serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=30, help_text=CHANGE_HELP
     )
+
+
+class CISerializer(StrictModelSerializer):
+    """A configuration item. Updates of strict CIs name the ``change`` being implemented."""
+
+    change = change_field()
 
     class Meta:
         model = ConfigurationItem
@@ -94,13 +101,12 @@ class CISerializer(StrictModelSerializer):
             "attributes",
             "control_level",
             "external_id",
-            "needs_review",
-            "reason",
+            "change",
             "version",
             "created_at",
             "updated_at",
         ]
-        read_only_fields: ClassVar[list[str]] = ["number", "needs_review", "created_at", "updated_at"]
+        read_only_fields: ClassVar[list[str]] = ["number", "created_at", "updated_at"]
 
 
 class SoftwareSerializer(StrictModelSerializer):
@@ -122,7 +128,12 @@ class SoftwareSerializer(StrictModelSerializer):
 
 
 class RelationshipSerializer(StrictModelSerializer):
-    """A relationship: ``source`` ``relationship_type`` ``target`` (e.g. app runs on server)."""
+    """A relationship: ``source`` ``relationship_type`` ``target`` (e.g. app runs on server).
+
+    Relating a strict CI names the ``change`` being implemented that lists it.
+    """
+
+    change = change_field()
 
     class Meta:
         model = Relationship
@@ -135,6 +146,7 @@ class RelationshipSerializer(StrictModelSerializer):
             "description",
             "started_at",
             "ended_at",
+            "change",
             "version",
             "created_at",
             "updated_at",

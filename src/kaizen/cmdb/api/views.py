@@ -70,8 +70,16 @@ class RelationshipRuleViewSet(RecordViewSet):
     delete_service = staticmethod(services.delete_rule)
 
 
+def change_from_query(request: Request) -> dict[str, Any]:
+    """The ``?change=`` of a delete that touches a strict CI (at most 30 characters are read)."""
+    return {"change": str(request.query_params.get("change", ""))[:31]}
+
+
 class CIViewSet(RecordViewSet):
-    """Configuration items. Updates of strict CIs need ``reason``; deleting one needs ``?reason=``."""
+    """Configuration items. Strict CIs change only under a change being implemented that lists them.
+
+    Name it as ``change`` (CHG number) in the body of an update, or ``?change=`` on delete.
+    """
 
     model = ConfigurationItem
     serializer_class = serializers.CISerializer
@@ -81,17 +89,21 @@ class CIViewSet(RecordViewSet):
     delete_service = staticmethod(services.delete_ci)
 
     def service_kwargs(self, data: dict[str, Any]) -> dict[str, Any]:
-        reason = data.pop("reason", "")
+        change = data.pop("change", "")
         if self.action in ("update", "partial_update"):
-            return {"data": data, "reason": reason}
+            return {"data": data, "change": change}
         return {"data": data}
 
     def delete_kwargs(self) -> dict[str, Any]:
-        return {"reason": str(self.request.query_params.get("reason", ""))[:1000]}
+        return change_from_query(self.request)
 
 
 class RelationshipViewSet(RecordViewSet):
-    """Relationships between CIs. DELETE ends a relationship (it stays for "as of" impact)."""
+    """Relationships between CIs. DELETE ends a relationship (it stays for "as of" impact).
+
+    Relating or unrelating a strict CI names the change being implemented: ``change`` in the body,
+    ``?change=`` on delete.
+    """
 
     model = Relationship
     serializer_class = serializers.RelationshipSerializer
@@ -100,6 +112,15 @@ class RelationshipViewSet(RecordViewSet):
     create_service = staticmethod(services.relate)
     update_service = staticmethod(services.update_relationship)
     delete_service = staticmethod(services.end_relationship)
+
+    def service_kwargs(self, data: dict[str, Any]) -> dict[str, Any]:
+        change = data.pop("change", "")
+        if self.action == "create":
+            return {"data": data, "change": change}
+        return {"data": data}
+
+    def delete_kwargs(self) -> dict[str, Any]:
+        return change_from_query(self.request)
 
     def get_queryset(self) -> QuerySet[Any]:
         qs = super().get_queryset()
@@ -160,7 +181,7 @@ class ImportOptionsSerializer(drf_serializers.Serializer):  # type: ignore[type-
     dry_run = drf_serializers.BooleanField(default=False)
     continue_on_error = drf_serializers.BooleanField(default=False)
     organisation = drf_serializers.CharField(required=False, allow_blank=True, max_length=50)
-    reason = drf_serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    change = drf_serializers.CharField(required=False, allow_blank=True, max_length=30)
     encoding = drf_serializers.ChoiceField(
         choices=["", "utf-8", "utf-8-sig", "cp932", "shift_jis", "euc-jp", "utf-16"], required=False
     )

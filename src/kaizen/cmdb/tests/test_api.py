@@ -126,24 +126,27 @@ def test_unknown_or_malformed_type_is_400(setup, ci_type):
 
 
 @pytest.mark.django_db
-def test_strict_ci_needs_a_reason_and_is_flagged(setup):
+def test_strict_ci_changes_only_under_a_change(setup):
+    """Without a change in implementation that lists it a strict CI stays as it is (the whole
+    story is in kaizen/changes/tests/test_control.py)."""
     org, server, client = setup
     ci = CIFactory(
         organisation=org,
         ci_type=server,
         attributes={"hostname": "fw.example"},
         control_level=ControlLevel.STRICT,
+        location="A",
     )
     url = f"/api/v1/cis/{ci.pk}/"
     body = assert_problem(client.patch(url, {"location": "B", "version": 1}, format="json"), 400)
-    assert "reason" in str(body)
-    ok = client.patch(url, {"location": "B", "version": 1, "reason": "緊急対応 INC-000123"}, format="json")
-    assert ok.status_code == 200, ok.content
-    assert ok.json()["needs_review"] is True
-    entry = AuditEntry.objects.filter(record_id=str(ci.pk), action="update").get()
-    assert entry.meta["reason"] == "緊急対応 INC-000123"
-    assert_problem(client.delete(url, HTTP_IF_MATCH='"2"'), 400)
-    assert ConfigurationItem.objects.filter(pk=ci.pk).exists()
+    assert "change" in str(body)
+    for bad in ("CHG-999999", "", 12, ["CHG-1"], "x" * 200):
+        assert_problem(client.patch(url, {"location": "B", "version": 1, "change": bad}, format="json"), 400)
+    assert_problem(client.delete(url, HTTP_IF_MATCH='"1"'), 400)
+    assert_problem(client.delete(f"{url}?change=CHG-1", HTTP_IF_MATCH='"1"'), 400)
+    ci.refresh_from_db()
+    assert ci.location == "A" and ci.version == 1
+    assert not AuditEntry.objects.filter(record_id=str(ci.pk), action__in=("update", "delete")).exists()
 
 
 @pytest.mark.django_db

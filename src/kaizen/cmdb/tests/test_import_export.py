@@ -157,7 +157,8 @@ def test_rows_for_invisible_organisations_are_refused(world):
     assert report.errors[0].field == "organisation"
 
 
-def test_strict_cis_need_a_reason_on_import(world):
+def test_strict_cis_need_a_change_on_import(world):
+    """Rows changing a strict CI need the change (the import under one is in changes/tests)."""
     org, user = world
     server = CITypeFactory(code="fw")
     CIFactory(
@@ -167,12 +168,15 @@ def test_strict_cis_need_a_reason_on_import(world):
         [("fw-1", "new", "fw", "sakura", "strict")],
         header=("external_id", "name", "type", "organisation", "control_level"),
     )
-    assert imports.run_import(rows, kind="csv", actor=user).errors[0].field == "control_level"
-    report = imports.run_import(rows, kind="csv", actor=user, reason="定期棚卸し")
-    assert report.updated == 1
-    ci = ConfigurationItem.objects.get(external_id="fw-1")
-    assert ci.needs_review is True
-    assert AuditEntry.objects.get(record_id=str(ci.pk), action="update").meta["reason"] == "定期棚卸し"
+    assert imports.run_import(rows, kind="csv", actor=user).errors[0].field == "change"
+    report = imports.run_import(rows, kind="csv", actor=user, change="CHG-000001")
+    assert report.errors[0].field == "change" and not report.applied
+    unchanged = _csv(
+        [("fw-1", "old", "fw", "sakura", "strict")],
+        header=("external_id", "name", "type", "organisation", "control_level"),
+    )
+    assert imports.run_import(unchanged, kind="csv", actor=user).unchanged == 1  # no change needed
+    assert ConfigurationItem.objects.get(external_id="fw-1").name == "old"
 
 
 def test_export_round_trips_and_neutralises_formulas(world):

@@ -74,20 +74,24 @@ def test_ci_form_shows_the_attributes_of_the_chosen_type_and_validates_them():
 
 
 @pytest.mark.django_db
-def test_strict_ci_edit_asks_for_a_reason_in_the_form():
+def test_strict_ci_edit_asks_for_the_change_in_the_form():
+    """The form and the delete page ask for the change; without one nothing changes (the whole
+    story, with a change in implementation, is in kaizen/changes/tests/test_control.py)."""
     org = OrganisationFactory()
-    ci = CIFactory(organisation=org, control_level=ControlLevel.STRICT)
+    ci = CIFactory(organisation=org, control_level=ControlLevel.STRICT, location="A")
     client = client_for(user_with_role(Role.AGENT, org))
     page = client.get(reverse("cmdb:cis-edit", args=[ci.pk])).content.decode()
-    assert 'name="reason"' in page
-    data = {**_ci_edit(ci), "version": 1}
+    assert 'name="change"' in page
+    data = {**_ci_edit(ci), "version": 1, "location": "B"}
     assert client.post(reverse("cmdb:cis-edit", args=[ci.pk]), data).status_code == 400
-    ok = client.post(reverse("cmdb:cis-edit", args=[ci.pk]), {**data, "reason": "障害対応"})
-    assert ok.status_code == 302
+    assert client.post(reverse("cmdb:cis-edit", args=[ci.pk]), {**data, "change": "CHG-1"}).status_code == 400
     ci.refresh_from_db()
-    assert ci.needs_review is True
-    confirm = client_for(user_with_role(Role.MANAGER, org)).get(reverse("cmdb:cis-delete", args=[ci.pk]))
-    assert 'name="reason"' in confirm.content.decode()
+    assert ci.location == "A" and ci.version == 1
+    manager = client_for(user_with_role(Role.MANAGER, org))
+    confirm = manager.get(reverse("cmdb:cis-delete", args=[ci.pk]))
+    assert 'name="change"' in confirm.content.decode()
+    assert manager.post(reverse("cmdb:cis-delete", args=[ci.pk]), {"version": 1}).status_code == 400
+    assert ConfigurationItem.objects.filter(pk=ci.pk).exists()
 
 
 @pytest.mark.django_db

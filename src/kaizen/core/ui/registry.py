@@ -66,8 +66,8 @@ class ModelUI:
         return []
 
     @classmethod
-    def delete_needs_reason(cls, obj: Any) -> bool:
-        """Tell whether deleting ``obj`` needs a recorded reason (asked on the confirmation page)."""
+    def delete_needs_change(cls, obj: Any) -> bool:
+        """Tell whether deleting ``obj`` needs the change under which it is done (asked on the page)."""
         return False
 
     @classmethod
@@ -117,10 +117,10 @@ class ModelUI:
         return cls.update_service(obj.pk, actor=actor, changes=changes, version=version, **kwargs)
 
     @classmethod
-    def delete(cls, obj: Any, *, actor: Any, version: int | None, reason: str = "") -> None:
+    def delete(cls, obj: Any, *, actor: Any, version: int | None, change: str = "") -> None:
         """Delete the record through the domain service."""
-        if cls.delete_needs_reason(obj):
-            cls.delete_service(obj.pk, actor=actor, version=version, reason=reason)
+        if cls.delete_needs_change(obj):
+            cls.delete_service(obj.pk, actor=actor, version=version, change=change)
         else:
             cls.delete_service(obj.pk, actor=actor, version=version)
 

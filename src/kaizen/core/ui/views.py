@@ -316,7 +316,7 @@ class RecordDeleteView(UIView):
             request,
             "core/record_confirm_delete.html",
             self.context(
-                obj=obj, needs_reason=self.ui.delete_needs_reason(obj), error="", cancel_url=self.detail(obj)
+                obj=obj, needs_change=self.ui.delete_needs_change(obj), error="", cancel_url=self.detail(obj)
             ),
         )
 
@@ -330,7 +330,7 @@ class RecordDeleteView(UIView):
                 "core/record_confirm_delete.html",
                 self.context(
                     obj=obj,
-                    needs_reason=self.ui.delete_needs_reason(obj),
+                    needs_change=self.ui.delete_needs_change(obj),
                     error=error,
                     cancel_url=self.detail(obj),
                 ),
@@ -339,7 +339,7 @@ class RecordDeleteView(UIView):
         version = int(raw)
         try:
             self.ui.delete(
-                obj, actor=request.user, version=version, reason=request.POST.get("reason", "")[:1000]
+                obj, actor=request.user, version=version, change=request.POST.get("change", "")[:31]
             )
         except (ProtectedError, RestrictedError) as exc:
             refs = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
@@ -353,7 +353,7 @@ class RecordDeleteView(UIView):
                 "core/record_confirm_delete.html",
                 self.context(
                     obj=obj,
-                    needs_reason=self.ui.delete_needs_reason(obj),
+                    needs_change=self.ui.delete_needs_change(obj),
                     error=error,
                     cancel_url=self.detail(obj),
                 ),
@@ -365,7 +365,7 @@ class RecordDeleteView(UIView):
                 "core/record_confirm_delete.html",
                 self.context(
                     obj=obj,
-                    needs_reason=self.ui.delete_needs_reason(obj),
+                    needs_change=self.ui.delete_needs_change(obj),
                     error=" ".join(exc.messages),
                     cancel_url=self.detail(obj),
                 ),
@@ -377,7 +377,7 @@ class RecordDeleteView(UIView):
                 "core/record_confirm_delete.html",
                 self.context(
                     obj=obj,
-                    needs_reason=self.ui.delete_needs_reason(obj),
+                    needs_change=self.ui.delete_needs_change(obj),
                     error=str(exc),
                     cancel_url=self.detail(obj),
                 ),
