@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,27 +18,51 @@ from ..models import Approval, ApprovalRound
 from . import serializers
 
 
+def _ticket_param(request: Request) -> int | None:
+    """The ``?ticket=<id>`` filter (None when absent); 400 when it is not a ticket id."""
+    raw = request.query_params.get("ticket", "")
+    if raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise ValidationError({"ticket": [_("Give a ticket id.")]})
+    return int(raw)
+
+
 class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Approvals the user may see: their own, and those of their organisations' tickets for staff.
 
-    ``?waiting=me`` lists only the approvals waiting for the caller's decision (the inbox).
+    ``?waiting=me`` lists only the approvals waiting for the caller's decision (the inbox);
+    ``?ticket=<id>`` one ticket's approvals; ``?state=`` those in one state.
     """
 
     serializer_class = serializers.ApprovalSerializer
 
     def get_queryset(self) -> Any:
-        if self.request.query_params.get("waiting") == "me":
-            return services.inbox(self.request.user)
-        rows = Approval.objects.visible_to(self.request.user).select_related("ticket", "round")
-        state = self.request.query_params.get("state")
-        if state in ApprovalState.values:
+        params = self.request.query_params
+        waiting = params.get("waiting")
+        if waiting not in (None, "me"):
+            raise ValidationError({"waiting": [_("Expected one of: %(choices)s.") % {"choices": "me"}]})
+        state = params.get("state")
+        if state is not None and state not in ApprovalState.values:
+            raise ValidationError(
+                {"state": [_("Expected one of: %(choices)s.") % {"choices": ", ".join(ApprovalState.values)}]}
+            )
+        ticket = _ticket_param(self.request)
+        if waiting == "me":
+            rows = services.inbox(self.request.user)
+        else:
+            rows = Approval.objects.visible_to(self.request.user).select_related("ticket", "round")
+        if state is not None:
             rows = rows.filter(state=state)
-        return rows.order_by("-id")
+        if ticket is not None:
+            rows = rows.filter(ticket_id=ticket)
+        return rows if waiting == "me" else rows.order_by("-id")
 
     @extend_schema(
         parameters=[
             OpenApiParameter("waiting", str, enum=["me"]),
             OpenApiParameter("state", str, enum=list(ApprovalState.values)),
+            OpenApiParameter("ticket", int),
         ]
     )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -86,7 +112,7 @@ class RoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             .prefetch_related("approvals")
             .distinct()
         )
-        ticket = self.request.query_params.get("ticket", "")
-        if ticket.isdigit():
-            rows = rows.filter(ticket_id=int(ticket))
+        ticket = _ticket_param(self.request)
+        if ticket is not None:
+            rows = rows.filter(ticket_id=ticket)
         return rows.order_by("-id")

@@ -459,3 +459,36 @@ def test_conflicts_with_another_organisations_change_hide_it():
     assert hidden.number not in warnings[0]["message"]
     admin_view = client_for(admin()).get(f"/api/v1/changes/{own.pk}/conflicts/").json()["warnings"]
     assert admin_view[0]["ref"] == hidden.number
+
+
+def test_approvals_filter_by_ticket_and_state_and_refuse_bad_filters():
+    org = OrganisationFactory()
+    a, b = user_with_role(Role.MANAGER, org), user_with_role(Role.MANAGER, org)
+    board(BoardKind.CAB, a, b)
+    first, second = change(org), change(org, title="DNS 切替")
+    client = client_for(admin())
+    for t in (first, second):
+        for code in ("assess", "submit"):
+            version = client.get(f"/api/v1/changes/{t.pk}/").json()["version"]
+            moved = client.post(
+                f"/api/v1/changes/{t.pk}/actions/{code}/",
+                {"version": version, "override_reason": "試験"},
+                format="json",
+            )
+            assert moved.status_code == 200, moved.content
+    rows = client.get("/api/v1/approvals/", {"ticket": first.pk}).json()["results"]
+    assert len(rows) == 2 and {r["ticket"] for r in rows} == {first.pk}
+    mine = client_for(a).get("/api/v1/approvals/", {"waiting": "me", "ticket": second.pk}).json()["results"]
+    assert [r["ticket"] for r in mine] == [second.pk]
+    assert client.get("/api/v1/approvals/", {"ticket": first.pk, "state": "approved"}).json()["results"] == []
+    rounds = client.get("/api/v1/approval-rounds/", {"ticket": second.pk}).json()["results"]
+    assert [r["ticket"] for r in rounds] == [second.pk]
+    for params in (
+        {"ticket": "x"},
+        {"ticket": "1 OR 1=1"},
+        {"ticket": "9" * 40},
+        {"state": "maybe"},
+        {"waiting": "you"},
+    ):
+        assert_problem(client.get("/api/v1/approvals/", params), 400)
+    assert_problem(client.get("/api/v1/approval-rounds/", {"ticket": "-1"}), 400)
