@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
-from kaizen.tickets.notify import Recipient, of_person, of_team
+from kaizen.tickets.notify import Recipient, mail_each, of_person, of_team
 
 from .models import Release
 
@@ -36,21 +33,9 @@ def announce(release_id: int, state: str) -> int:
         return 0
     url = settings.PUBLIC_URL + reverse("releases:releases-detail", args=[release.pk])
     changes = list(release.change_tickets.select_related("state").order_by("number"))
-    seen: set[str] = set()
-    sent = 0
-    for recipient in recipients(release):
-        key = recipient.email.lower()
-        if key in seen:
-            continue
-        seen.add(key)
-        with translation.override(recipient.language):
-            text = render_to_string(
-                f"releases/mail/{state}.txt", {"release": release, "changes": changes, "url": url}
-            )
-        subject, _, body = text.strip().partition("\n")
-        message = EmailMessage(subject.strip()[:200], body.strip() + "\n", None, [recipient.email])
-        message.extra_headers["Auto-Submitted"] = "auto-generated"
-        message.extra_headers["X-Kaizen-Release"] = release.number
-        message.send()
-        sent += 1
-    return sent
+    return mail_each(
+        recipients(release),
+        f"releases/mail/{state}.txt",
+        {"release": release, "changes": changes, "url": url},
+        headers={"X-Kaizen-Release": release.number},
+    )

@@ -7,6 +7,7 @@ release page again with the reason (400, 403 or 409), never a 500.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.contrib import messages
@@ -226,29 +227,38 @@ def _done(request: HttpRequest, release_id: int, message: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("releases:releases-detail", args=[release_id]) + "#acceptance")
 
 
+def _write(
+    request: HttpRequest,
+    release_id: int,
+    form: Any,
+    run: Callable[[dict[str, Any]], Any],
+    message: Callable[[Any], str],
+) -> HttpResponse:
+    """Validate ``form``, run the service with its data, then show the release with the outcome."""
+    if not form.is_valid():
+        return _page(request, release_id, 400, _form_text(form))
+    try:
+        result = run(form.cleaned_data)
+    except ERRORS as exc:
+        return _page(request, release_id, _status(exc), _text(exc))
+    return _done(request, release_id, message(result))
+
+
 @login_required
 @require_POST
 def action(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     """Approve, send back to planning, put live, roll back or cancel a release."""
     move = policies.TRANSITIONS.get(code)
-    permission = move.permission if move is not None else "change"
-    release = _visible_release(request, pk, permission)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        return _page(request, release.pk, 400, _form_text(form))
-    try:
-        done = services.transition(
-            release.pk,
-            code,
-            actor=request.user,
-            version=form.cleaned_data["version"],
-            reason=form.cleaned_data.get("reason", ""),
-        )
-    except ERRORS as exc:
-        return _page(request, release.pk, _status(exc), _text(exc))
+    release = _visible_release(request, pk, move.permission if move is not None else "change")
     label = ReleaseAction(code).label if code in ReleaseAction.values else code
-    return _done(
-        request, done.pk, _("%(release)s: %(action)s — done.") % {"release": done.number, "action": label}
+    return _write(
+        request,
+        release.pk,
+        VersionForm(request.POST),
+        lambda data: services.transition(
+            release.pk, code, actor=request.user, version=data["version"], reason=data.get("reason", "")
+        ),
+        lambda done: _("%(release)s: %(action)s — done.") % {"release": done.number, "action": label},
     )
 
 
@@ -257,21 +267,19 @@ def action(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def bundle(request: HttpRequest, pk: int) -> HttpResponse:
     """Bundle a change into the release, or take one out."""
     release = _visible_release(request, pk)
-    form = BundleForm(request.POST)
-    if not form.is_valid():
-        return _page(request, release.pk, 400, _form_text(form))
-    add, remove = form.cleaned_data.get("add"), form.cleaned_data.get("remove")
-    try:
-        services.set_changes(
+    return _write(
+        request,
+        release.pk,
+        BundleForm(request.POST),
+        lambda data: services.set_changes(
             release.pk,
             actor=request.user,
-            add=[add] if add else [],
-            remove=[remove] if remove else [],
-            version=form.cleaned_data["version"],
-        )
-    except ERRORS as exc:
-        return _page(request, release.pk, _status(exc), _text(exc))
-    return _done(request, release.pk, _("The bundled changes were saved."))
+            add=[data["add"]] if data.get("add") else [],
+            remove=[data["remove"]] if data.get("remove") else [],
+            version=data["version"],
+        ),
+        lambda _result: _("The bundled changes were saved."),
+    )
 
 
 @login_required
@@ -279,14 +287,13 @@ def bundle(request: HttpRequest, pk: int) -> HttpResponse:
 def add_item(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a service acceptance criterion or an operations item to the release."""
     release = _visible_release(request, pk)
-    form = ItemForm(request.POST)
-    if not form.is_valid():
-        return _page(request, release.pk, 400, _form_text(form))
-    try:
-        services.add_item(release.pk, actor=request.user, data=form.cleaned_data)
-    except ERRORS as exc:
-        return _page(request, release.pk, _status(exc), _text(exc))
-    return _done(request, release.pk, _("The item was added."))
+    return _write(
+        request,
+        release.pk,
+        ItemForm(request.POST),
+        lambda data: services.add_item(release.pk, actor=request.user, data=data),
+        lambda _result: _("The item was added."),
+    )
 
 
 @login_required
@@ -294,16 +301,13 @@ def add_item(request: HttpRequest, pk: int) -> HttpResponse:
 def apply_checklist(request: HttpRequest, pk: int) -> HttpResponse:
     """Copy an operations acceptance checklist into the release."""
     release = _visible_release(request, pk)
-    form = ApplyChecklistForm(request.POST)
-    if not form.is_valid():
-        return _page(request, release.pk, 400, _form_text(form))
-    try:
-        made = services.apply_checklist(
-            release.pk, actor=request.user, checklist=form.cleaned_data["checklist"]
-        )
-    except ERRORS as exc:
-        return _page(request, release.pk, _status(exc), _text(exc))
-    return _done(request, release.pk, _("%(n)s items were added from the checklist.") % {"n": made})
+    return _write(
+        request,
+        release.pk,
+        ApplyChecklistForm(request.POST),
+        lambda data: services.apply_checklist(release.pk, actor=request.user, checklist=data["checklist"]),
+        lambda made: _("%(n)s items were added from the checklist.") % {"n": made},
+    )
 
 
 @login_required
@@ -311,19 +315,15 @@ def apply_checklist(request: HttpRequest, pk: int) -> HttpResponse:
 def check_item(request: HttpRequest, pk: int) -> HttpResponse:
     """Check an acceptance item with its evidence."""
     item = _visible_item(request, pk)
-    form = CheckForm(request.POST)
-    if not form.is_valid():
-        return _page(request, item.release_id, 400, _form_text(form))
-    try:
-        services.check_item(
-            item.pk,
-            actor=request.user,
-            evidence=form.cleaned_data.get("evidence", ""),
-            version=form.cleaned_data["version"],
-        )
-    except ERRORS as exc:
-        return _page(request, item.release_id, _status(exc), _text(exc))
-    return _done(request, item.release_id, _("Checked: %(item)s") % {"item": item.text})
+    return _write(
+        request,
+        item.release_id,
+        CheckForm(request.POST),
+        lambda data: services.check_item(
+            item.pk, actor=request.user, evidence=data.get("evidence", ""), version=data["version"]
+        ),
+        lambda _result: _("Checked: %(item)s") % {"item": item.text},
+    )
 
 
 @login_required
@@ -331,14 +331,13 @@ def check_item(request: HttpRequest, pk: int) -> HttpResponse:
 def uncheck_item(request: HttpRequest, pk: int) -> HttpResponse:
     """Uncheck an acceptance item."""
     item = _visible_item(request, pk)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        return _page(request, item.release_id, 400, _form_text(form))
-    try:
-        services.uncheck_item(item.pk, actor=request.user, version=form.cleaned_data["version"])
-    except ERRORS as exc:
-        return _page(request, item.release_id, _status(exc), _text(exc))
-    return _done(request, item.release_id, _("Unchecked: %(item)s") % {"item": item.text})
+    return _write(
+        request,
+        item.release_id,
+        VersionForm(request.POST),
+        lambda data: services.uncheck_item(item.pk, actor=request.user, version=data["version"]),
+        lambda _result: _("Unchecked: %(item)s") % {"item": item.text},
+    )
 
 
 @login_required
@@ -346,14 +345,13 @@ def uncheck_item(request: HttpRequest, pk: int) -> HttpResponse:
 def remove_item(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove an acceptance item from the release."""
     item = _visible_item(request, pk)
-    form = VersionForm(request.POST)
-    if not form.is_valid():
-        return _page(request, item.release_id, 400, _form_text(form))
-    try:
-        services.delete_item(item.pk, actor=request.user, version=form.cleaned_data["version"])
-    except ERRORS as exc:
-        return _page(request, item.release_id, _status(exc), _text(exc))
-    return _done(request, item.release_id, _("Removed: %(item)s") % {"item": item.text})
+    return _write(
+        request,
+        item.release_id,
+        VersionForm(request.POST),
+        lambda data: services.delete_item(item.pk, actor=request.user, version=data["version"]),
+        lambda _result: _("Removed: %(item)s") % {"item": item.text},
+    )
 
 
 class ChecklistUI(ModelUI):

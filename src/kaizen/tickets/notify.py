@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,12 +72,18 @@ def link(ticket: Ticket, *, staff: bool) -> str:
     return settings.PUBLIC_URL + reverse(name, args=[ticket.pk])
 
 
-def send(
-    recipients: Iterable[Recipient], template: str, context: dict[str, Any], *, exclude: Iterable[str] = ()
+def mail_each(
+    recipients: Iterable[Recipient],
+    template: str,
+    context: dict[str, Any],
+    *,
+    headers: dict[str, str],
+    per_recipient: Callable[[Recipient], dict[str, Any]] | None = None,
+    exclude: Iterable[str] = (),
 ) -> int:
-    """Mail each recipient once, rendering ``tickets/mail/<template>.txt`` in their language.
+    """Mail each recipient once, rendering the ``template`` path in their language; return how many.
 
-    The first line of the rendered text is the subject.
+    The first line of the rendered text is the subject; ``per_recipient`` adds to the context.
     """
     skip = {e.lower() for e in exclude if e}
     seen: set[str] = set()
@@ -87,16 +93,28 @@ def send(
         if key in seen or key in skip:
             continue
         seen.add(key)
-        ticket = context["ticket"]
+        extra = per_recipient(recipient) if per_recipient is not None else {}
         with translation.override(recipient.language):
-            text = render_to_string(
-                f"tickets/mail/{template}.txt",
-                {**context, "staff": recipient.staff, "url": link(ticket, staff=recipient.staff)},
-            )
+            text = render_to_string(template, {**context, **extra})
         subject, _, body = text.strip().partition("\n")
         message = EmailMessage(subject.strip()[:200], body.strip() + "\n", None, [recipient.email])
         message.extra_headers["Auto-Submitted"] = "auto-generated"
-        message.extra_headers["X-Kaizen-Ticket"] = ticket.number
+        message.extra_headers.update(headers)
         message.send()
         sent += 1
     return sent
+
+
+def send(
+    recipients: Iterable[Recipient], template: str, context: dict[str, Any], *, exclude: Iterable[str] = ()
+) -> int:
+    """Mail each recipient once about ``context["ticket"]``, rendering ``tickets/mail/<template>.txt``."""
+    ticket = context["ticket"]
+    return mail_each(
+        recipients,
+        f"tickets/mail/{template}.txt",
+        context,
+        headers={"X-Kaizen-Ticket": ticket.number},
+        per_recipient=lambda r: {"staff": r.staff, "url": link(ticket, staff=r.staff)},
+        exclude=exclude,
+    )
