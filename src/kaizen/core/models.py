@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +36,8 @@ class Record(models.Model):
         abstract = True
 
     def clean_fields(self, exclude: Collection[str] | None = None) -> None:
-        """Validate fields, also refusing control characters in text (they corrupt exports)."""
+        """Validate fields, also refusing control characters in text (they corrupt exports) and
+        text longer than a TextField's ``max_length``."""
         errors: dict[str, list[str]] = {}
         try:
             super().clean_fields(exclude=exclude)
@@ -46,6 +48,12 @@ class Record(models.Model):
                 value = getattr(self, f.attname)
                 if isinstance(value, str) and text.has_control_characters(value):
                     errors.setdefault(f.name, []).append(str(_("Control characters are not allowed.")))
+                # Django leaves a TextField's max_length to forms; enforce it for every write.
+                if isinstance(f, models.TextField) and f.max_length and isinstance(value, str):
+                    try:
+                        MaxLengthValidator(f.max_length)(value)
+                    except ValidationError as exc:
+                        errors.setdefault(f.name, []).extend(exc.messages)
         if errors:
             raise ValidationError(errors)
 

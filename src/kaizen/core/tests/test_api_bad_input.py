@@ -298,3 +298,22 @@ def test_me_preferences_validate_input(setup):
         in assert_problem(client.patch("/api/v1/me/", {"username": "root"}, format="json"), 400)["errors"]
     )
     assert_problem(client.patch("/api/v1/me/", {"language": 5}, format="json"), 400)
+
+
+@pytest.mark.django_db
+def test_text_over_a_textfields_limit_is_refused_by_the_model_too(setup):
+    """Django checks a TextField's max_length only in forms; writes through services check it too."""
+    from django.core.exceptions import ValidationError
+
+    from kaizen.core.services import create_record
+
+    org, _client = setup
+    admin = UserFactory(is_superuser=True)
+    with pytest.raises(ValidationError) as caught:
+        create_record(
+            Team, actor=admin, data={"name": "T", "organisation": org, "description": "説" * 10_001}
+        )
+    assert "10000" in " ".join(caught.value.message_dict["description"]).replace(",", "")
+    assert not Team.objects.exists()
+    create_record(Team, actor=admin, data={"name": "T", "organisation": org, "description": "説" * 10_000})
+    assert Team.objects.count() == 1
