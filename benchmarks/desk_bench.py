@@ -818,6 +818,11 @@ def kaizen_profile(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_child(step: str, spec_file: str) -> int:
+    if step == "kaizen-login":
+        from desk_lists import kaizen_login
+
+        print("RESULT " + json.dumps(kaizen_login()))
+        return 0
     spec = json.loads(Path(spec_file).read_text())
     result = kaizen_seed(spec) if step == "kaizen-seed" else kaizen_profile(spec)
     print("RESULT " + json.dumps(result))
@@ -1607,6 +1612,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--output", help="results file (default benchmarks/RESULTS.md; --quick prints instead unless given)"
     )
+    parser.add_argument(
+        "--only",
+        choices=("all", "lists"),
+        default="all",
+        help="all: the full run (default); lists: Kaizen's lists alone, sequential, no creates, no wrk, "
+        "no peer, printed (and written to the desk_bench_lists section of --output when given)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help=f"with --only lists: measure an existing {KAIZEN_DB} (made by an earlier run with "
+        "--keep-databases, at least --tickets tickets) instead of rebuilding it, and keep it",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     opts = parser.parse_args(argv)
@@ -1615,9 +1633,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         opts.duration, opts.rounds, opts.samples = 3, 1, 60
         opts.cell_seconds, opts.api_samples, opts.deep_page, opts.create_samples = 15, 1, 10, 10
         opts.requesters = min(opts.requesters, 300)
-    if not opts.child and not loadgen.have_wrk():
+    if opts.reuse and opts.only != "lists":
+        raise SystemExit("--reuse is for --only lists")
+    if not opts.child and opts.only == "all" and not loadgen.have_wrk():
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
-    if opts.output is None and not opts.quick:
+    if opts.output is None and not opts.quick and opts.only == "all":
         opts.output = str(BENCH / "RESULTS.md")
     return opts
 
@@ -1626,10 +1646,35 @@ def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+def kaizen_environment(tmp: Path, timing_log: Path, kaizen_url: str) -> dict[str, str]:
+    """The environment of every Kaizen process of the benchmark (steps, children and the server)."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+        "DJANGO_SETTINGS_MODULE": "benchmarks.desk_settings",
+        "KAIZEN_DATA_DIR": str(tmp / "data"),
+        "KAIZEN_DATABASE_URL": kaizen_url,
+        "KAIZEN_SECRET_KEY": SECRET_KEY,
+        "KAIZEN_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "KAIZEN_BROKER_URL": f"sqlite:///{tmp / 'jobs.sqlite3'}",
+        "KAIZEN_EMAIL_URL": "memory://",
+        "KAIZEN_DEBUG": "false",
+        "KAIZEN_LOG_LEVEL": "WARNING",
+        "BENCH_LOCKS": json.dumps(LOCKS),
+        "BENCH_TIMING_LOG": str(timing_log),
+    }
+    env.pop("KAIZEN_CONFIG", None)
+    return env
+
+
 def main(argv: list[str] | None = None) -> int:
     opts = parse_args(argv)
     if opts.child:
         return run_child(opts.child, opts.spec)
+    if opts.only == "lists":
+        from desk_lists import run_lists
+
+        return run_lists(opts)
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
     import psycopg
@@ -1646,22 +1691,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kaizen-desk-bench-") as tmp_name:
         tmp = Path(tmp_name)
         logs = {"kaizen": tmp / "kaizen-timing.log", "peer": tmp / "peer-timing.log"}
-        kaizen_env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
-            "DJANGO_SETTINGS_MODULE": "benchmarks.desk_settings",
-            "KAIZEN_DATA_DIR": str(tmp / "data"),
-            "KAIZEN_DATABASE_URL": kaizen_url,
-            "KAIZEN_SECRET_KEY": SECRET_KEY,
-            "KAIZEN_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-            "KAIZEN_BROKER_URL": f"sqlite:///{tmp / 'jobs.sqlite3'}",
-            "KAIZEN_EMAIL_URL": "memory://",
-            "KAIZEN_DEBUG": "false",
-            "KAIZEN_LOG_LEVEL": "WARNING",
-            "BENCH_LOCKS": json.dumps(LOCKS),
-            "BENCH_TIMING_LOG": str(logs["kaizen"]),
-        }
-        kaizen_env.pop("KAIZEN_CONFIG", None)
+        kaizen_env = kaizen_environment(tmp, logs["kaizen"], kaizen_url)
         project = desk_peer.write_project(
             tmp / "peer-project",
             database={

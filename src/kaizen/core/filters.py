@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from kaizen.core.models import AuditEntry
 
 MAX_ID = 2**63 - 1
+YES_NO = [("", _("All")), ("true", _("Yes")), ("false", _("No"))]
+"""The choices of :class:`YesNoFilter`'s select."""
 
 
 def visible_choices(model: type[Model]) -> Callable[[Any], QuerySet[Any]]:
@@ -37,9 +39,7 @@ class YesNoFilter(django_filters.BooleanFilter):  # type: ignore[misc]
     """A yes/no filter whose empty choice reads "All" (``true``/``false`` in the API)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "widget", forms.Select(choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))])
-        )
+        kwargs.setdefault("widget", forms.Select(choices=YES_NO))
         super().__init__(*args, **kwargs)
 
 

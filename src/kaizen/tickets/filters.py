@@ -10,7 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kaizen.accounts.models import Organisation, Person, Team
-from kaizen.core.filters import IdFilter, VisibleChoiceFilter, YesNoFilter
+from kaizen.core.filters import YES_NO, IdFilter, VisibleChoiceFilter, YesNoFilter
+from kaizen.core.ui.widgets import QuickSelect
 from kaizen.portfolio.models import Service
 
 from .choices import CauseClass, Channel, Kind, Priority, ReviewStatus, StateCategory
@@ -33,7 +34,7 @@ class TicketFilter(django_filters.FilterSet):
     """Filter tickets by text, kind, state, priority, people, team, organisation, service, tags."""
 
     q = django_filters.CharFilter(label=_("Search"), method=_search, max_length=MAX_TEXT)
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Kind.choices, widget=QuickSelect)
     state_category = django_filters.MultipleChoiceFilter(
         label=_("State category"),
         choices=StateCategory.choices,
@@ -47,9 +48,10 @@ class TicketFilter(django_filters.FilterSet):
         choices=[(p.value, f"P{p.value}") for p in Priority],
         widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
     )
-    team = VisibleChoiceFilter(label=_("Team"), model=Team)
+    team = VisibleChoiceFilter(label=_("Team"), model=Team, widget=QuickSelect)
     assignee = django_filters.ModelChoiceFilter(
         label=_("Assignee"),
+        widget=QuickSelect,
         queryset=lambda request: (
             Person.objects.visible_to(getattr(request, "user", None))
             .filter(teams__isnull=False, user__isnull=False)
@@ -57,12 +59,12 @@ class TicketFilter(django_filters.FilterSet):
         ),
     )
     requester = VisibleChoiceFilter(label=_("Requester"), model=Person)
-    organisation = VisibleChoiceFilter(label=_("Organisation"), model=Organisation)
-    service = VisibleChoiceFilter(label=_("Service"), model=Service)
+    organisation = VisibleChoiceFilter(label=_("Organisation"), model=Organisation, widget=QuickSelect)
+    service = VisibleChoiceFilter(label=_("Service"), model=Service, widget=QuickSelect)
     category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=Category.objects.all())
     channel = django_filters.ChoiceFilter(label=_("Channel"), choices=Channel.choices)
     cause_class = django_filters.ChoiceFilter(label=_("Cause class"), choices=CauseClass.choices)
-    major = YesNoFilter(label=_("Major incident"))
+    major = YesNoFilter(label=_("Major incident"), widget=QuickSelect(choices=YES_NO))
     unassigned = YesNoFilter(label=_("Unassigned"), field_name="assignee", lookup_expr="isnull")
     review_status = django_filters.ChoiceFilter(
         label=_("Improvement review"), choices=[c for c in ReviewStatus.choices if c[0]]

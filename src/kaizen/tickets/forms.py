@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from kaizen.accounts.models import Organisation, Person, Team
 from kaizen.cmdb.models import ConfigurationItem
 from kaizen.core import access
+from kaizen.core.ui.widgets import QuickSelect
 from kaizen.portfolio.models import Service
 
 from .choices import CauseClass, Channel, Impact, Kind, ReviewOutcome, Urgency, Visibility
@@ -270,8 +271,10 @@ class BulkForm(forms.Form):
     """One operation on the selected tickets of a queue."""
 
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=True)
-    operation = forms.ChoiceField(label=_("With the selected"), choices=BULK_OPERATIONS)
-    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
+    operation = forms.ChoiceField(label=_("With the selected"), choices=BULK_OPERATIONS, widget=QuickSelect)
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, widget=QuickSelect
+    )
     tag = forms.CharField(label=_("Tag"), max_length=50, required=False)
     action = forms.SlugField(label=_("Action"), max_length=50, required=False)
     comment = forms.CharField(label=_("Comment"), max_length=MAX_BODY, required=False)

@@ -21,9 +21,10 @@ from django.views.decorators.http import require_POST
 
 from kaizen.core.services import ActionNotAllowed
 from kaizen.core.ui.views import SERVICE_ERRORS, apply_service_errors, history_rows
+from kaizen.core.ui.widgets import model_choices
 from kaizen.portfolio import impact
 
-from . import automation, downloads, panels, queries, services, workflow
+from . import automation, downloads, panels, queries, services, tables, workflow
 from .choices import Kind, ReviewStatus, Visibility
 from .filters import TicketFilter
 from .forms import (
@@ -78,10 +79,10 @@ def _url(ticket: Ticket) -> str:
 # -- keyset pages ------------------------------------------------------------------------------
 
 
-def _cursor(row: Ticket, order: tuple[str, ...]) -> str:
+def _cursor(row: dict[str, Any], order: tuple[str, ...]) -> str:
     values = []
     for key in order:
-        value = getattr(row, key.lstrip("-"))
+        value = row[key.lstrip("-")]
         values.append(value.isoformat() if hasattr(value, "isoformat") else value)
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
 
@@ -144,7 +145,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     token = request.GET.get("after", "")[:500]
     if token:
         qs = _after(qs, order, token)
-    rows = list(qs[: PAGE + 1])
+    now = timezone.now()
+    rows = tables.rows(qs, PAGE + 1, now=now)
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     params = request.GET.copy()
@@ -160,8 +162,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             for hit in automation.stale_hits(tickets=queries.tickets(request.user), limit=500)
         }
         for row in rows:
-            row.stale_why = why.get(row.pk, "")  # type: ignore[attr-defined]
+            row["stale_why"] = why.get(row["id"], "")
     counts = queries.queue_counts(request.user)
+    bulk_form = BulkForm(user=request.user)
+    _fill_choices(filterset.form, bulk_form)
     return render(
         request,
         "tickets/queue.html",
@@ -182,14 +186,31 @@ def queue(request: HttpRequest) -> HttpResponse:
                 ("updated", _("Recently updated")),
                 ("due", _("Service level due first")),
             ],
-            "now": timezone.now(),
+            "now": now,
             "query": params.urlencode(),
             "saved_views": SavedView.objects.filter(user=request.user),
-            "bulk": BulkForm(user=request.user),
+            "bulk": bulk_form,
             "can_work": can_work(request.user),
             "kinds": Kind.choices,
         },
     )
+
+
+CHOICE_FIELDS = ("team", "assignee", "organisation", "service")
+"""The filters whose options are records (each a ``visible_to`` queryset whose ``__str__`` is the name)."""
+
+
+def _fill_choices(filters: Any, bulk_form: BulkForm) -> None:
+    """Give the record selects of the queue page their options from values queries.
+
+    The fields keep their querysets, so a submitted value is still checked against what the user
+    may see; only the options shown come from :func:`model_choices`. The bulk bar's team select
+    shows the filter's team list: both fields are ``Team.objects.visible_to(user)``.
+    """
+    for name in CHOICE_FIELDS:
+        field = filters.fields[name]
+        field.widget.choices = model_choices(field.queryset, empty_label=field.empty_label)
+    bulk_form.fields["team"].widget.choices = filters.fields["team"].widget.choices
 
 
 @login_required

@@ -48,30 +48,55 @@ def markdown(text: str | None) -> str:
     return render(text)
 
 
-@register.filter
-def ticket_badges(ticket: object) -> str:
-    """Render a work item's priority, state and flags as badges (one call per queue row)."""
-    from django.utils.html import format_html, format_html_join
-    from django.utils.safestring import mark_safe
+def badge_labels() -> dict[str, str]:
+    """Return the translated flag labels of :func:`badges_html` (look them up once per page)."""
     from django.utils.translation import gettext
 
-    priority = getattr(ticket, "priority", 0)
+    return {"major": gettext("Major"), "review": gettext("Needs review")}
+
+
+def badges_html(
+    *,
+    priority: object,
+    priority_label: object,
+    category: object,
+    state: object,
+    major: bool,
+    review_pending: bool,
+    labels: dict[str, str],
+) -> str:
+    """Render a work item's priority, state and flags as badges from plain values (queue rows)."""
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+
+    html = format_html(
+        '<span class="prio prio-{}" title="{}">P{}</span> <span class="state state-{}">{}</span>',
+        priority,
+        priority_label,
+        priority,
+        category,
+        state,
+    )
+    if major:
+        html += format_html(' <span class="badge {}">{}</span>', "badge-major", labels["major"])
+    if review_pending:
+        html += format_html(' <span class="badge {}">{}</span>', "badge-warn", labels["review"])
+    return mark_safe(html)  # noqa: S308 - every part is escaped by format_html
+
+
+@register.filter
+def ticket_badges(ticket: object) -> str:
+    """Render a work item's priority, state and flags as badges."""
     display = getattr(ticket, "get_priority_display", lambda: "")
-    parts = [
-        format_html('<span class="prio prio-{}" title="{}">P{}</span> ', priority, display(), priority),
-        format_html(
-            '<span class="state state-{}">{}</span>',
-            getattr(ticket, "state_category", ""),
-            getattr(ticket, "state", ""),
-        ),
-    ]
-    flags = []
-    if getattr(ticket, "major", False):
-        flags.append(("badge-major", gettext("Major")))
-    if getattr(ticket, "review_status", "") == "pending":
-        flags.append(("badge-warn", gettext("Needs review")))
-    parts.append(format_html_join("", ' <span class="badge {}">{}</span>', flags))
-    return mark_safe("".join(parts))  # noqa: S308 - every part is escaped by format_html
+    return badges_html(
+        priority=getattr(ticket, "priority", 0),
+        priority_label=display(),
+        category=getattr(ticket, "state_category", ""),
+        state=getattr(ticket, "state", ""),
+        major=bool(getattr(ticket, "major", False)),
+        review_pending=getattr(ticket, "review_status", "") == "pending",
+        labels=badge_labels(),
+    )
 
 
 @register.filter
@@ -93,27 +118,30 @@ def duration_short(value: object) -> str:
     return sign + gettext("%(m)d min") % {"m": minutes}
 
 
-@register.filter
-def sla_cell(ticket: object, now: object) -> str:
-    """Render a work item's service level projection (due time and what is left) for queue rows."""
-    import datetime as dt
+def clock_labels() -> dict[str, str]:
+    """Return the translated clock states of :func:`sla_html` (look them up once per page)."""
+    from django.utils.translation import pgettext
 
-    from django.utils import timezone
-    from django.utils.html import format_html
-    from django.utils.translation import gettext, pgettext
-
-    state = getattr(ticket, "sla_state", "")
-    due = getattr(ticket, "sla_due_at", None)
-    if not state:
-        return "—"
-    labels = {
+    return {
         "running": pgettext("clock", "Running"),
         "paused": pgettext("clock", "Paused"),
         "met": pgettext("clock", "Met"),
         "breached": pgettext("clock", "Breached"),
         "cancelled": pgettext("clock", "Cancelled"),
     }
-    if due is None or not isinstance(now, dt.datetime):
+
+
+def sla_html(state: str, due: object, now: object, labels: dict[str, str]) -> str:
+    """Render a service level projection (due time and what is left) from plain values."""
+    import datetime as dt
+
+    from django.utils import timezone
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    if not state:
+        return "—"
+    if not isinstance(due, dt.datetime) or not isinstance(now, dt.datetime):
         return format_html('<span class="badge clock-{}">{}</span>', state, labels.get(state, state))
     left = due - now
     if left.total_seconds() < 0:
@@ -128,4 +156,12 @@ def sla_cell(ticket: object, now: object) -> str:
         text,
         due.isoformat(),
         local.strftime("%m/%d %H:%M"),
+    )
+
+
+@register.filter
+def sla_cell(ticket: object, now: object) -> str:
+    """Render a work item's service level projection (due time and what is left)."""
+    return sla_html(
+        getattr(ticket, "sla_state", ""), getattr(ticket, "sla_due_at", None), now, clock_labels()
     )
