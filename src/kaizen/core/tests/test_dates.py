@@ -6,7 +6,7 @@ import datetime as dt
 import zoneinfo
 
 from django.utils import dateformat, formats, translation
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kaizen.core.lib.dates import formatter
@@ -25,6 +25,7 @@ FORMATS = [
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)  # zoned datetimes draw slowly
 @given(
     value=st.datetimes(
         min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31), timezones=st.just(TOKYO)
