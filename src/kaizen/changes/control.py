@@ -28,7 +28,7 @@ MAX_LISTED = 20
 
 def _find(reference: str, actor: Any) -> Ticket | None:
     """Return the change ticket named by a CHG number (or its id) that the actor may see."""
-    visible = Ticket.objects.visible_to(actor).filter(kind=Kind.CHANGE)
+    visible = Ticket.objects.visible_to(actor).filter(kind=Kind.CHANGE).select_related("state")
     if reference.isdigit():
         return visible.filter(pk=int(reference)).first()
     return visible.filter(number=reference.upper()).first()
@@ -47,8 +47,7 @@ def authorise(cis: Sequence[ConfigurationItem], reference: str, actor: Any) -> d
                 % {"change": change.number, "cis": ", ".join(foreign)}
             }
         )
-    state = Ticket.objects.filter(pk=change.pk).values_list("state__code", flat=True).first()
-    if state != IMPLEMENTING:
+    if change.state.code != IMPLEMENTING:
         raise ValidationError(
             {
                 "change": _(
@@ -58,9 +57,7 @@ def authorise(cis: Sequence[ConfigurationItem], reference: str, actor: Any) -> d
                 % {"change": change.number}
             }
         )
-    listed = set(
-        Ticket.cis.through.objects.filter(ticket_id=change.pk).values_list("configurationitem_id", flat=True)
-    )
+    listed = set(change.cis.values_list("pk", flat=True))
     missing = [ci.number for ci in cis if ci.pk not in listed]
     if missing:
         raise ValidationError(
