@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kaizen.approvals.choices import ApprovalState, RoundOutcome
 from kaizen.portfolio import impact
+from kaizen.tickets.choices import Impact as TicketImpact
 from kaizen.tickets.choices import Kind, StateCategory
-from kaizen.tickets.models import Ticket
+from kaizen.tickets.models import Ticket, WorkflowState
 
 from . import policies
-from .choices import BoardKind, ChangeType, WindowKind
+from .choices import BoardKind, ChangeType, RiskLevel, WindowKind
 from .models import Change, ChangeBoard, ChangeWindow
 
 CONFLICT_DEPTH = 2
@@ -150,7 +151,34 @@ class Planned:
     cis: set[int] = field(default_factory=set)
 
 
-def _planned(rows: Any) -> list[Planned]:
+CIS_SQL = "SELECT ticket_id, configurationitem_id FROM tickets_ticket_cis WHERE ticket_id = ANY(%s::bigint[])"
+
+
+def cis_of(tickets: Any) -> dict[int, set[int]]:
+    """Return ticket id -> its CI ids (one query), for a list of ticket ids or a query of them.
+
+    Pass a query for thousands of tickets (the calendar): the database finds them itself instead of
+    receiving a long list. On PostgreSQL a list goes as one array parameter, much cheaper to send
+    than hundreds of placeholders (see :func:`_array`).
+    """
+    out: dict[int, set[int]] = defaultdict(set)
+    if isinstance(tickets, list) and connection.vendor == "postgresql":
+        if tickets:
+            with connection.cursor() as cursor:
+                cursor.execute(CIS_SQL, [_array(tickets)])
+                rows: Iterable[tuple[int, int]] = cursor.fetchall()
+        else:
+            rows = []
+    else:
+        query = Ticket.cis.through.objects.filter(ticket_id__in=tickets).order_by()
+        rows = query.values_list("ticket_id", "configurationitem_id")
+    for ticket_id, ci_id in rows:
+        out[ticket_id].add(ci_id)
+    return out
+
+
+def _planned(rows: Any, tickets: Any) -> list[Planned]:
+    """Read changes as the scheduler sees them, with their CIs (``tickets``: the same changes' ids)."""
     out = [
         Planned(
             ticket_id=r["ticket_id"],
@@ -164,13 +192,10 @@ def _planned(rows: Any) -> list[Planned]:
         )
         for r in rows
     ]
-    by_id = {p.ticket_id: p for p in out}
-    if by_id:
-        through = Ticket.cis.through
-        for ticket_id, ci_id in through.objects.filter(ticket_id__in=list(by_id)).values_list(
-            "ticket_id", "configurationitem_id"
-        ):
-            by_id[ticket_id].cis.add(ci_id)
+    if out:
+        cis = cis_of(tickets)
+        for p in out:
+            p.cis = cis.get(p.ticket_id, set())
     return out
 
 
@@ -202,7 +227,9 @@ def planned_between(
             return []
         through = Ticket.cis.through.objects.filter(configurationitem_id__in=ids).values("ticket_id")
         rows = rows.filter(ticket_id__in=through)
-    return _planned(rows.values(*PLANNED_COLUMNS).order_by("planned_start", "ticket_id"))
+    return _planned(
+        rows.values(*PLANNED_COLUMNS).order_by("planned_start", "ticket_id"), rows.values("ticket_id")
+    )
 
 
 def windows_between(start: dt.datetime, end: dt.datetime) -> list[tuple[ChangeWindow, set[int]]]:
@@ -219,7 +246,10 @@ def windows_between(start: dt.datetime, end: dt.datetime) -> list[tuple[ChangeWi
 
 
 def _when(value: dt.datetime) -> str:
-    return formats.date_format(timezone.localtime(value), "Y-m-d H:i")
+    """Return ``value`` in the current time zone as ``Y-m-d H:i`` (built directly: an agenda formats
+    hundreds of times and the date filter's machinery is the slow part)."""
+    t = timezone.localtime(value)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
 
 
 Conflict = tuple[Planned, bool]
@@ -359,12 +389,21 @@ def _check(
 MAINTENANCE_HORIZON = dt.timedelta(days=14)
 
 
-def _maintenance_near(start: dt.datetime, end: dt.datetime) -> list[tuple[ChangeWindow, set[int]]]:
-    return [
-        pair
-        for pair in windows_between(start - MAINTENANCE_HORIZON, end + MAINTENANCE_HORIZON)
-        if pair[0].kind == WindowKind.MAINTENANCE
-    ]
+Windows = list[tuple[ChangeWindow, set[int]]]
+
+
+def _windows_near(start: dt.datetime, end: dt.datetime) -> tuple[Windows, Windows]:
+    """Return the freeze and blackout windows overlapping [start, end), and the maintenance windows
+    within :data:`MAINTENANCE_HORIZON` of it (one read for both)."""
+    plain: Windows = []
+    maintenance: Windows = []
+    for pair in windows_between(start - MAINTENANCE_HORIZON, end + MAINTENANCE_HORIZON):
+        window = pair[0]
+        if window.kind == WindowKind.MAINTENANCE:
+            maintenance.append(pair)
+        elif window.starts_at < end and window.ends_at > start:
+            plain.append(pair)
+    return plain, maintenance
 
 
 def warnings_for(change: Change) -> list[ScheduleWarning]:
@@ -388,8 +427,7 @@ def warnings_for(change: Change) -> list[ScheduleWarning]:
     )
     walked = Reach(me.cis)
     found = conflicts([me], walked)[me.ticket_id]
-    windows = [p for p in windows_between(me.start, me.end) if p[0].kind != WindowKind.MAINTENANCE]
-    return _check(me, found, windows, _maintenance_near(me.start, me.end), walked)
+    return _check(me, found, *_windows_near(me.start, me.end), walked)
 
 
 def warnings_many(
@@ -403,9 +441,7 @@ def warnings_many(
     if walked is None:
         walked = Reach(ci for c in dated for ci in c.cis)
     found = conflicts(dated, walked)
-    windows = windows_between(start, end)
-    plain = [p for p in windows if p[0].kind != WindowKind.MAINTENANCE]
-    maintenance = _maintenance_near(start, end)
+    plain, maintenance = _windows_near(start, end)
     return {c.ticket_id: _check(c, found[c.ticket_id], plain, maintenance, walked) for c in dated}
 
 
@@ -426,7 +462,10 @@ def calendar(actor: Any, start: dt.datetime, end: dt.datetime) -> dict[str, Any]
     return {"changes": changes, "windows": [w for w, _s in windows_between(start, end)]}
 
 
-AGENDA_FIELDS = (
+AGENDA_LIMIT = 500
+"""At most this many changes in each part of the agenda."""
+UPCOMING_STATES = ("scheduled", "implementing")
+AGENDA_COLUMNS = (
     "ticket_id",
     "change_type",
     "risk_level",
@@ -434,64 +473,163 @@ AGENDA_FIELDS = (
     "planned_start",
     "planned_end",
     "reason",
-    "schedule_warnings",
     "override_reason",
-    "template_id",
     "ticket__number",
     "ticket__title",
-    "ticket__kind",
-    "ticket__organisation_id",
     "ticket__service_id",
-    "ticket__requester",
-    "ticket__organisation",
     "ticket__impact",
-    "ticket__priority",
     "ticket__state_category",
-    "ticket__state_changed_at",
-    "ticket__version",
     "ticket__state__code",
     "ticket__state__name",
     "ticket__state__name_en",
-    "ticket__state__category",
+    "ticket__organisation__name",
+    "ticket__requester__name",
 )
-"""What the agenda shows of each change (a CAB agenda lists hundreds of them)."""
+"""What the agenda shows of each change, read as plain values in one query (it lists hundreds)."""
+APPROVAL_COLUMNS = (
+    "pk",
+    "ticket_id",
+    "approver_id",
+    "approver__username",
+    "approver__first_name",
+    "approver__last_name",
+    "on_behalf_of_id",
+    "on_behalf_of__username",
+    "on_behalf_of__first_name",
+    "on_behalf_of__last_name",
+    "state",
+    "decided_at",
+    "comment",
+)
+
+
+def _display(choices: Any, value: Any) -> str:
+    """Return the label of ``value`` as ``get_FOO_display`` does (the value itself when unknown)."""
+    return str(dict(choices.choices).get(value, value))
+
+
+@dataclass(frozen=True)
+class Login:
+    """What the agenda shows of a login (an approver, or whom a delegate stands in for).
+
+    It answers ``get_full_name``, ``get_username`` and ``str`` like the user model, so the shared
+    approvals template shows it the same way.
+    """
+
+    pk: int
+    username: str
+    first_name: str = ""
+    last_name: str = ""
+
+    def get_username(self) -> str:
+        return self.username
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def __str__(self) -> str:
+        return self.username
+
+
+@dataclass(frozen=True)
+class AgendaApproval:
+    """One approver's decision in the open round of a change the CAB decides."""
+
+    pk: int
+    ticket_id: int
+    approver_id: int
+    approver: Login
+    on_behalf_of: Login | None
+    state: str
+    decided_at: dt.datetime | None
+    comment: str
+
+    def get_state_display(self) -> str:
+        return _display(ApprovalState, self.state)
 
 
 @dataclass
 class AgendaItem:
-    """A change for the CAB to decide or to know about, with what it needs to decide."""
+    """A change for the CAB to decide or to know about, with what it needs to decide.
 
-    change: Change
-    warnings: list[ScheduleWarning]
-    services: list[str]
-    customers: list[str]
-    approvals: list[Any]
+    Plain values rather than model objects: an agenda lists hundreds of changes. It answers the
+    names the shared change templates read (``change_type``, ``risk_level``, ``planned_start``,
+    ``get_change_type_display``, ...), so they show it like a change.
+    """
+
+    ticket_id: int
+    number: str
+    title: str
+    state: str
+    """The state's code."""
+    state_name: str
+    state_name_en: str
+    state_category: str
+    organisation: str
+    requester: str
+    """The requester's name, empty when there is none."""
+    service_id: int | None
+    impact: int
+    change_type: str
+    risk_level: str
+    risk_score: int | None
+    planned_start: dt.datetime | None
+    planned_end: dt.datetime | None
+    reason: str
+    override_reason: str
+    warnings: list[ScheduleWarning] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    customers: list[str] = field(default_factory=list)
+    approvals: list[AgendaApproval] = field(default_factory=list)
+
+    @property
+    def state_label(self) -> str:
+        """The state's name in the active language (as ``WorkflowState.label``)."""
+        if (translation.get_language() or "ja").startswith("en") and self.state_name_en:
+            return self.state_name_en
+        return self.state_name
+
+    def get_change_type_display(self) -> str:
+        return _display(ChangeType, self.change_type)
+
+    def get_risk_level_display(self) -> str:
+        return _display(RiskLevel, self.risk_level)
+
+    def get_impact_display(self) -> str:
+        return _display(TicketImpact, self.impact)
+
+
+def _redacted(warning: ScheduleWarning) -> ScheduleWarning:
+    message = _(
+        "A change you may not see touches a nearby CI in an overlapping window (%(start)s – %(end)s)."
+    ) % {"start": _when(warning.starts_at), "end": _when(warning.ends_at)}
+    return ScheduleWarning(warning.kind, message, "—", warning.starts_at, warning.ends_at, None)
+
+
+def redact_many(
+    found: Mapping[int, Sequence[ScheduleWarning]], actor: Any
+) -> dict[int, list[ScheduleWarning]]:
+    """Redact the warnings of many changes with one query (see :func:`redact`)."""
+    ids = sorted({w.ticket_id for warnings in found.values() for w in warnings if w.ticket_id})
+    seen: set[int] = set()
+    if ids:
+        visible = Ticket.objects.visible_to(actor).filter(pk__in=ids).order_by()
+        seen = set(visible.values_list("pk", flat=True))
+    return {
+        key: [_redacted(w) if w.ticket_id and w.ticket_id not in seen else w for w in warnings]
+        for key, warnings in found.items()
+    }
 
 
 def redact(found: Sequence[ScheduleWarning], actor: Any) -> list[ScheduleWarning]:
     """Hide the number and title of conflicting changes ``actor`` may not see (another organisation's)."""
-    ids = {w.ticket_id for w in found if w.ticket_id}
-    if not ids:
-        return list(found)
-    seen = set(Ticket.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
-    out = []
-    for w in found:
-        if w.ticket_id and w.ticket_id not in seen:
-            message = _(
-                "A change you may not see touches a nearby CI in an overlapping window (%(start)s – %(end)s)."
-            ) % {
-                "start": _when(w.starts_at),
-                "end": _when(w.ends_at),
-            }
-            w = ScheduleWarning(w.kind, message, "—", w.starts_at, w.ends_at, None)
-        out.append(w)
-    return out
+    return redact_many({0: found}, actor)[0]
 
 
-def recorded_warnings(change: Change) -> list[ScheduleWarning]:
-    """Return the warnings stored on a change when it was submitted or scheduled."""
+def recorded_warnings(rows: Any) -> list[ScheduleWarning]:
+    """Return the warnings stored on a change when it was submitted or scheduled (``schedule_warnings``)."""
     out = []
-    for row in change.schedule_warnings or []:
+    for row in rows or []:
         try:
             out.append(
                 ScheduleWarning(
@@ -508,90 +646,152 @@ def recorded_warnings(change: Change) -> list[ScheduleWarning]:
     return out
 
 
+def _agenda_items(rows: Any, *, recorded: bool = False) -> list[AgendaItem]:
+    """Read agenda items from a query of changes (``recorded``: with their stored warnings)."""
+    columns = (*AGENDA_COLUMNS, "schedule_warnings") if recorded else AGENDA_COLUMNS
+    return [
+        AgendaItem(
+            ticket_id=r["ticket_id"],
+            number=r["ticket__number"],
+            title=r["ticket__title"],
+            state=r["ticket__state__code"],
+            state_name=r["ticket__state__name"],
+            state_name_en=r["ticket__state__name_en"],
+            state_category=r["ticket__state_category"],
+            organisation=r["ticket__organisation__name"],
+            requester=r["ticket__requester__name"] or "",
+            service_id=r["ticket__service_id"],
+            impact=r["ticket__impact"],
+            change_type=r["change_type"],
+            risk_level=r["risk_level"],
+            risk_score=r["risk_score"],
+            planned_start=r["planned_start"],
+            planned_end=r["planned_end"],
+            reason=r["reason"],
+            override_reason=r["override_reason"],
+            warnings=recorded_warnings(r["schedule_warnings"]) if recorded else [],
+        )
+        for r in rows.values(*columns)[:AGENDA_LIMIT]
+    ]
+
+
+def _open_approvals(ticket_ids: list[int]) -> dict[int, list[AgendaApproval]]:
+    """Return ticket id -> the approvals of its open round, in order (one query)."""
+    from kaizen.approvals.models import Approval
+
+    out: dict[int, list[AgendaApproval]] = defaultdict(list)
+    if not ticket_ids:
+        return out
+    rows = Approval.objects.filter(ticket_id__in=ticket_ids, round__outcome=RoundOutcome.OPEN)
+    for r in rows.order_by("order", "id").values(*APPROVAL_COLUMNS):
+        deputy = r["on_behalf_of_id"]
+        out[r["ticket_id"]].append(
+            AgendaApproval(
+                pk=r["pk"],
+                ticket_id=r["ticket_id"],
+                approver_id=r["approver_id"],
+                approver=Login(
+                    r["approver_id"],
+                    r["approver__username"],
+                    r["approver__first_name"],
+                    r["approver__last_name"],
+                ),
+                on_behalf_of=Login(
+                    deputy,
+                    r["on_behalf_of__username"],
+                    r["on_behalf_of__first_name"],
+                    r["on_behalf_of__last_name"],
+                )
+                if deputy
+                else None,
+                state=r["state"],
+                decided_at=r["decided_at"],
+                comment=r["comment"],
+            )
+        )
+    return out
+
+
+def _name_reach(items: Sequence[AgendaItem], reached: Mapping[int, set[int]], actor: Any) -> None:
+    """Fill each item's services and customers from the services it reaches (the names ``actor`` may
+    see), with three queries."""
+    from kaizen.accounts.models import Organisation
+    from kaizen.portfolio.models import Service
+
+    every = sorted({s for ids in reached.values() for s in ids})
+    names = dict(Service.objects.visible_to(actor).filter(pk__in=every).order_by().values_list("pk", "name"))
+    customers = impact.customers_as_of(every, None)
+    org_ids = sorted({o for ids in customers.values() for o in ids})
+    org_names = dict(
+        Organisation.objects.visible_to(actor).filter(pk__in=org_ids).order_by().values_list("pk", "name")
+    )
+    for item in items:
+        ids = reached[item.ticket_id]
+        item.services = sorted(names[s] for s in ids if s in names)
+        item.customers = sorted({org_names[o] for s in ids for o in customers.get(s, []) if o in org_names})
+
+
 def agenda(actor: Any, day: dt.date, *, ahead_days: int = 7) -> dict[str, list[AgendaItem]]:
     """Return the CAB agenda of ``day``: the normal changes waiting for approval and those scheduled soon.
 
     ``decide``: every normal change waiting for the CAB (oldest first), with its conflicts and
     windows checked now; ``upcoming``: changes scheduled to start within ``ahead_days`` of ``day``,
     with the warnings recorded when they were submitted or scheduled (and the reason given).
+    Conflicts with changes ``actor`` may not see are redacted (:func:`redact`), so every warning
+    that still names a change names one ``actor`` sees. A fixed number of queries, however many changes.
     """
-    from kaizen.accounts.models import Organisation
-    from kaizen.portfolio.models import Service
-
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
     soon = start + dt.timedelta(days=ahead_days)
-    base = (
-        visible_changes(actor)
-        .select_related("ticket", "ticket__state", "ticket__requester", "ticket__organisation")
-        .only(*AGENDA_FIELDS)
-    )
-    waiting = list(
+    base = visible_changes(actor)
+    decide = _agenda_items(
         base.filter(ticket__state_category=StateCategory.APPROVAL, change_type=ChangeType.NORMAL).order_by(
             "ticket__state_changed_at", "ticket_id"
-        )[:500]
-    )
-    upcoming = list(
-        base.filter(
-            Q(planned_start__gte=start, planned_start__lt=soon),
-            ticket__state_category=StateCategory.OPEN,
-            ticket__state__code__in=["scheduled", "implementing"],
-        ).order_by("planned_start", "ticket_id")[:500]
-    )
-    every = waiting + upcoming
-    planned = _planned(
-        [
-            {
-                "ticket_id": c.ticket_id,
-                "ticket__number": c.ticket.number,
-                "ticket__title": c.ticket.title,
-                "planned_start": c.planned_start,
-                "planned_end": c.planned_end,
-                "ticket__service_id": c.ticket.service_id,
-                "change_type": c.change_type,
-                "ticket__state__code": c.ticket.state.code,
-            }
-            for c in every
-        ]
-    )
-    walked = Reach(ci for p in planned for ci in p.cis)
-    deciding = {c.ticket_id for c in waiting}
-    warnings = warnings_many([p for p in planned if p.start and p.end and p.ticket_id in deciding], walked)
-    for change in upcoming:
-        warnings[change.ticket_id] = recorded_warnings(change)
-    cis = {p.ticket_id: p.cis for p in planned}
-    reached = {
-        c.ticket_id: walked.services_of(cis.get(c.ticket_id, set()), c.ticket.service_id) for c in every
-    }
-    all_services = sorted({s for ids in reached.values() for s in ids})
-    names = {s.pk: str(s) for s in Service.objects.visible_to(actor).filter(pk__in=all_services)}
-    customers = impact.customers_as_of(all_services, None)
-    org_names = dict(
-        Organisation.objects.visible_to(actor)
-        .filter(pk__in={o for ids in customers.values() for o in ids})
-        .values_list("pk", "name")
-    )
-    for change_id, found in warnings.items():
-        warnings[change_id] = redact(found, actor)
-    from kaizen.approvals.models import Approval
-
-    approvals: dict[int, list[Any]] = defaultdict(list)
-    for row in (
-        Approval.objects.filter(ticket_id__in=[c.ticket_id for c in waiting], round__outcome="open")
-        .select_related("approver")
-        .order_by("order", "id")
-    ):
-        approvals[row.ticket_id].append(row)
-
-    def item(change: Change) -> AgendaItem:
-        ids = reached[change.ticket_id]
-        orgs = sorted({org_names[o] for s in ids for o in customers.get(s, []) if o in org_names})
-        return AgendaItem(
-            change=change,
-            warnings=warnings.get(change.ticket_id, []),
-            services=sorted(names[s] for s in ids if s in names),
-            customers=orgs,
-            approvals=approvals.get(change.ticket_id, []),
         )
-
-    return {"decide": [item(c) for c in waiting], "upcoming": [item(c) for c in upcoming]}
+    )
+    # State ids rather than a join on the state's code: PostgreSQL then knows how many tickets are in
+    # those states (it guessed a few hundred and probed the change of every open ticket one by one).
+    states = list(WorkflowState.objects.filter(code__in=UPCOMING_STATES).values_list("pk", flat=True))
+    upcoming = _agenda_items(
+        base.filter(
+            planned_start__gte=start,
+            planned_start__lt=soon,
+            ticket__state_category=StateCategory.OPEN,
+            ticket__state_id__in=states,
+        ).order_by("planned_start", "ticket_id"),
+        recorded=True,
+    )
+    every = decide + upcoming
+    cis = cis_of([i.ticket_id for i in every])
+    # Conflicts walk the CMDB around the changes to decide only; services are reached for all.
+    deciding = Reach(ci for i in decide for ci in cis.get(i.ticket_id, ()))
+    coming = Reach(ci for i in upcoming for ci in cis.get(i.ticket_id, ()))
+    dated = [
+        Planned(
+            i.ticket_id,
+            i.number,
+            i.title,
+            i.planned_start,
+            i.planned_end,
+            i.service_id,
+            i.change_type,
+            i.state,
+            cis.get(i.ticket_id, set()),
+        )
+        for i in decide
+        if i.planned_start and i.planned_end
+    ]
+    found: dict[int, list[ScheduleWarning]] = warnings_many(dated, deciding)
+    found.update((i.ticket_id, i.warnings) for i in upcoming)
+    shown = redact_many(found, actor)
+    reached = {
+        i.ticket_id: walked.services_of(cis.get(i.ticket_id, set()), i.service_id)
+        for part, walked in ((decide, deciding), (upcoming, coming))
+        for i in part
+    }
+    _name_reach(every, reached, actor)
+    approvals = _open_approvals([i.ticket_id for i in decide])
+    for item in every:
+        item.warnings = shown.get(item.ticket_id, [])
+        item.approvals = approvals.get(item.ticket_id, [])
+    return {"decide": decide, "upcoming": upcoming}

@@ -4,6 +4,7 @@ authorise → one service or query → render)."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from typing import Any
 
@@ -568,12 +569,26 @@ def _clock(value: dt.datetime, day_start: dt.datetime, day_end: dt.datetime) -> 
     return timezone.localtime(value).strftime("%H:%M")
 
 
+def _by_day(changes: list[schedule.Planned], bounds: list[dt.datetime]) -> list[list[schedule.Planned]]:
+    """Return the changes of each day (``bounds``: the midnights), in their order, each change once per
+    day it touches (a month holds thousands of changes: no scan of all of them per day)."""
+    days: list[list[schedule.Planned]] = [[] for _ in bounds[:-1]]
+    for c in changes:
+        i = max(0, bisect.bisect_right(bounds, c.start) - 1)
+        while i < len(days) and bounds[i] < c.end:  # from the day it starts to the day it ends
+            days[i].append(c)
+            i += 1
+    return days
+
+
 def _grid(first: dt.date, days: int, found: dict[str, Any], month: int | None) -> list[list[dict[str, Any]]]:
     today = timezone.localdate()
     weeks: list[list[dict[str, Any]]] = []
+    bounds = [_midnight(first + dt.timedelta(days=offset)) for offset in range(days + 1)]
+    changes = _by_day(found["changes"], bounds)
     for offset in range(days):
         day = first + dt.timedelta(days=offset)
-        start, end = _midnight(day), _midnight(day + dt.timedelta(days=1))
+        start, end = bounds[offset], bounds[offset + 1]
         blocks = [
             {
                 "change": c,
@@ -581,8 +596,7 @@ def _grid(first: dt.date, days: int, found: dict[str, Any], month: int | None) -
                 "to": _clock(c.end, start, end),
                 "continues": c.start < start,
             }
-            for c in found["changes"]
-            if c.start < end and c.end > start
+            for c in changes[offset]
         ]
         windows = [
             {"window": w, "label": WINDOW_LABELS.get(w.kind, w.kind)}
@@ -663,16 +677,13 @@ def cab(request: HttpRequest) -> HttpResponse:
         return render(request, "changes/cab.html", {"error": error, "tab": "cab"}, status=400)
     found = schedule.agenda(request.user, day)
     user = request.user
-    every = found["decide"] + found["upcoming"]
-    visible = visible_ids([w for i in every for w in i.warnings], user)
+    # The agenda has redacted every conflict with a change the user may not see: the changes its
+    # warnings still name are the visible ones (no query needed).
+    visible = {w.ticket_id for i in found["decide"] + found["upcoming"] for w in i.warnings if w.ticket_id}
 
     def wrap(item: schedule.AgendaItem) -> dict[str, Any]:
         return {
             "item": item,
-            "change": item.change,
-            "ticket": item.change.ticket,
-            "reason": item.change.reason,
-            "override_reason": item.change.override_reason,
             "warnings": shown_warnings(item.warnings, user, visible),
             "mine": [
                 a for a in item.approvals if a.approver_id == user.pk and a.state == ApprovalState.WAITING

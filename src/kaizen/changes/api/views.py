@@ -266,19 +266,17 @@ class ChangeCalendarView(_StaffView):
 
 
 def _agenda_item(item: schedule.AgendaItem) -> dict[str, Any]:
-    change = item.change
-    ticket = change.ticket
     return {
-        "id": ticket.pk,
-        "number": ticket.number,
-        "title": ticket.title,
-        "type": change.change_type,
-        "state": ticket.state.code,
-        "risk_level": change.risk_level,
-        "risk_score": change.risk_score,
-        "impact": ticket.impact,
-        "planned_start": change.planned_start.isoformat() if change.planned_start else None,
-        "planned_end": change.planned_end.isoformat() if change.planned_end else None,
+        "id": item.ticket_id,
+        "number": item.number,
+        "title": item.title,
+        "type": item.change_type,
+        "state": item.state,
+        "risk_level": item.risk_level,
+        "risk_score": item.risk_score,
+        "impact": item.impact,
+        "planned_start": item.planned_start.isoformat() if item.planned_start else None,
+        "planned_end": item.planned_end.isoformat() if item.planned_end else None,
         "services": item.services,
         "customers": item.customers,
         "warnings": _warnings(item.warnings),

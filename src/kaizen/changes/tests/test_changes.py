@@ -446,11 +446,11 @@ def test_cab_agenda_lists_changes_to_decide_with_their_reach():
     approvals.decide(Approval.objects.get(ticket=soon, state="waiting").pk, actor=manager, approve=True)
     day = timezone.localdate()
     agenda = schedule.agenda(admin(), day)
-    assert [i.change.ticket_id for i in agenda["decide"]] == [t.pk]
+    assert [i.ticket_id for i in agenda["decide"]] == [t.pk]
     item = agenda["decide"][0]
     assert item.services == [str(svc)] and item.customers == ["経理部"]
     assert [a.approver_id for a in item.approvals] == [manager.pk]
-    assert [i.change.ticket_id for i in agenda["upcoming"]] == [soon.pk]
+    assert [i.ticket_id for i in agenda["upcoming"]] == [soon.pk]
     outsider = user_with_role(Role.MANAGER, OrganisationFactory())
     assert schedule.agenda(outsider, day) == {"decide": [], "upcoming": []}
 
