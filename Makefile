@@ -30,11 +30,17 @@ test: dev tools test-unit test-e2e  ## install test dependencies and run the who
 tools:  ## system packages the tests need (Debian's chromium, gettext, prometheus-alertmanager)
 	bash scripts/ensure_test_tools.sh
 
+# pytest-xdist: one worker per core, each with its own test database and data directory.
+# TEST_WORKERS=0 runs in one process (pdb, or to rule parallelism out);
+# PYTEST_ARGS adds options, e.g. PYTEST_ARGS=--durations=30.
+TEST_WORKERS ?= auto
+PYTEST = $(PYTHON) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
 test-unit:
-	$(PYTHON) -m pytest
+	$(PYTEST)
 
 test-e2e:
-	$(PYTHON) -m pytest -m e2e
+	$(PYTEST) -m e2e
 
 test-pg:  ## the whole suite on PostgreSQL
 	KAIZEN_DATABASE_URL=$(PG_URL) $(MAKE) test
