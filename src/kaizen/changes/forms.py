@@ -4,17 +4,15 @@ filter the board, choose a KPI period; the settings forms of templates, boards a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any, ClassVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kaizen.accounts.models import Organisation, Team, User
-from kaizen.cmdb.models import ConfigurationItem
 from kaizen.core.forms import RecordForm
 from kaizen.portfolio.models import Service
-from kaizen.tickets.forms import MAX_REFS, CIListField
+from kaizen.tickets.forms import CIListField
 from kaizen.tickets.models.ticket import MAX_BODY, MAX_TITLE
 
 from . import policies
@@ -25,7 +23,6 @@ from .workflow import PLAN_FIELDS
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 INPUT_FORMATS = [LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 RISK_PREFIX = "risk_"
-SPLIT = re.compile(r"[,\s、，]+")
 SHORT_TYPES = [
     (ChangeType.STANDARD.value, _("Standard change")),
     (ChangeType.NORMAL.value, _("Normal change")),
@@ -51,28 +48,11 @@ def _moment(label: Any) -> forms.DateTimeField:
 class ChangeCIField(CIListField):
     """Affected CIs by number (``CI-000011``) or by id (``11``); only CIs the user sees."""
 
+    accept_ids = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", _("CI numbers or ids separated by commas, e.g. CI-000011, 20."))
         super().__init__(*args, **kwargs)
-
-    def clean(self, value: Any) -> list[int]:
-        text = forms.CharField.clean(self, value)
-        tokens = [t.strip().upper() for t in SPLIT.split(text or "") if t.strip()]
-        if len(tokens) > MAX_REFS:
-            raise forms.ValidationError(_("At most %(n)s CIs.") % {"n": MAX_REFS})
-        if not tokens:
-            return []
-        ids = {int(t) for t in tokens if t.isdigit() and len(t) <= 12}
-        numbers = [t for t in tokens if not (t.isdigit() and len(t) <= 12)]
-        visible = ConfigurationItem.objects.visible_to(self.user)
-        by_number = dict(visible.filter(number__in=numbers).values_list("number", "pk"))
-        by_id = set(visible.filter(pk__in=ids).values_list("pk", flat=True))
-        missing = [n for n in numbers if n not in by_number] + [str(i) for i in sorted(ids - by_id)]
-        if missing:
-            raise forms.ValidationError(
-                _("No such CI, or you may not see it: %(numbers)s") % {"numbers": ", ".join(missing[:10])}
-            )
-        return sorted(set(by_number.values()) | by_id)
 
 
 class ChangeFieldsForm(forms.Form):

@@ -521,10 +521,14 @@ def change_panel(request: HttpRequest, ticket: Ticket) -> tuple[str, dict[str, A
         return None
     change.ticket = ticket
     worker = tickets.is_worker(user, ticket)
-    warnings = shown_warnings(schedule.warnings_for(change), user)
-    available = ticket_workflow.available(ticket, user) if worker else []
-    proceed_actions = [t for t in available if t.code in PROCEED] if warnings else []
     in_review = ticket.state_category == StateCategory.RESOLVED
+    # Once the change is in review or over, its window is history: show what was known when it
+    # was submitted or scheduled, not today's calendar (other changes since booked around it).
+    settled = in_review or ticket.state_category in FINAL_CATEGORIES
+    found = schedule.recorded_warnings(change.schedule_warnings) if settled else schedule.warnings_for(change)
+    warnings = shown_warnings(found, user)
+    available = ticket_workflow.available(ticket, user) if worker else []
+    proceed_actions = [t for t in available if t.code in PROCEED] if warnings and not settled else []
     caused = list(
         TicketLink.objects.visible_to(user)
         .filter(to_ticket=ticket, kind=LinkKind.CAUSED_BY)
@@ -541,6 +545,7 @@ def change_panel(request: HttpRequest, ticket: Ticket) -> tuple[str, dict[str, A
             "max_score": policies.MAX_SCORE,
             "plans": [(PLAN_LABELS[name], getattr(change, name)) for name in PLAN_FIELDS],
             "warnings": warnings,
+            "warnings_recorded": settled,
             "proceed_actions": proceed_actions,
             "proceed_form": ProceedForm(initial={"version": ticket.version}),
             "rounds": _rounds(ticket, user),

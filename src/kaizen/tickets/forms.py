@@ -27,7 +27,12 @@ def _visible(model: Any, user: Any) -> Any:
 
 
 class CIListField(forms.CharField):
-    """Affected CIs typed as numbers (``CI-000011, CI-000020``); only CIs the user sees."""
+    """Affected CIs typed as numbers (``CI-000011, CI-000020``); only CIs the user sees.
+
+    With ``accept_ids`` a bare number is taken as the CI's id (``11``) as well.
+    """
+
+    accept_ids = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
@@ -38,22 +43,26 @@ class CIListField(forms.CharField):
 
     def clean(self, value: Any) -> list[int]:  # type: ignore[override]
         text = super().clean(value)
-        numbers = [n.strip().upper() for n in _SPLIT.split(text or "") if n.strip()]
-        if len(numbers) > MAX_REFS:
+        tokens = [n.strip().upper() for n in _SPLIT.split(text or "") if n.strip()]
+        if len(tokens) > MAX_REFS:
             raise forms.ValidationError(_("At most %(n)s CIs.") % {"n": MAX_REFS})
-        if not numbers:
+        if not tokens:
             return []
-        found = dict(
-            ConfigurationItem.objects.visible_to(self.user)
-            .filter(number__in=numbers)
-            .values_list("number", "pk")
-        )
-        missing = [n for n in numbers if n not in found]
+
+        def is_id(token: str) -> bool:
+            return self.accept_ids and token.isdigit() and len(token) <= 12
+
+        ids = {int(t) for t in tokens if is_id(t)}
+        numbers = [t for t in tokens if not is_id(t)]
+        visible = ConfigurationItem.objects.visible_to(self.user)
+        by_number = dict(visible.filter(number__in=numbers).values_list("number", "pk")) if numbers else {}
+        by_id = set(visible.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+        missing = [n for n in numbers if n not in by_number] + [str(i) for i in sorted(ids - by_id)]
         if missing:
             raise forms.ValidationError(
                 _("No such CI, or you may not see it: %(numbers)s") % {"numbers": ", ".join(missing[:10])}
             )
-        return sorted(set(found.values()))
+        return sorted(set(by_number.values()) | by_id)
 
 
 def tags_list(text: str) -> list[str]:

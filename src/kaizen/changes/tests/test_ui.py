@@ -503,6 +503,37 @@ def test_submit_despite_a_freeze_window_needs_a_reason():
     assert _reload(t).change.override_reason == "監査対応で必須の作業"
 
 
+def test_a_finished_change_shows_the_warnings_recorded_when_it_was_scheduled():
+    org = OrganisationFactory()
+    svc = ServiceFactory(organisation=org)
+    board(BoardKind.CAB, user_with_role(Role.MANAGER, org))
+    when = window(24, 2)
+    done = change(org, service=svc, when=when)
+    act(done, "submit")
+    approval = Approval.objects.get(ticket=done)
+    from kaizen.approvals import services as approvals
+
+    approvals.decide(approval.pk, actor=approval.approver, approve=True)
+    act(done, "implement")
+    act(done, "complete")
+    services.create_window(  # booked after the change went ahead
+        actor=admin(),
+        data={
+            "name": "後から決まった凍結",
+            "kind": WindowKind.FREEZE,
+            "starts_at": when["planned_start"] - dt.timedelta(hours=1),
+            "ends_at": when["planned_end"] + dt.timedelta(hours=1),
+        },
+        services=[svc],
+    )
+    client = client_for(user_with_role(Role.AGENT, org))
+    page = _html(client.get(reverse("tickets:ticket", args=[done.pk])))
+    assert "data-change-panel" in page and "warn-freeze" not in page
+    assert reverse("changes:proceed", args=[done.pk, "submit"]) not in page
+    planned = change(org, service=svc, when=when)  # not yet submitted: today's calendar applies
+    assert "warn-freeze" in _html(client.get(reverse("tickets:ticket", args=[planned.pk])))
+
+
 def test_post_implementation_review_from_the_panel():
     org = OrganisationFactory()
     board(BoardKind.CAB, user_with_role(Role.MANAGER, org))
