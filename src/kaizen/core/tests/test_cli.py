@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -127,3 +128,24 @@ def test_web_server_runs_sync_workers_by_default_and_threads_on_request():
     assert threaded[threaded.index("--worker-class") + 1] == "gthread"
     assert threaded[threaded.index("--workers") + 1] == "3"
     assert threaded[threaded.index("--threads") + 1] == "4"
+
+
+def test_a_web_worker_loads_every_url_module_and_freezes_its_heap_when_it_starts():
+    code = (
+        "import gc, sys\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "import kaizen.wsgi\n"
+        "assert 'kaizen.api_urls' in sys.modules and 'kaizen.tickets.views' in sys.modules\n"
+        "assert gc.get_freeze_count() > 10000, gc.get_freeze_count()\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "kaizen.core.testing.settings"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "ok"
