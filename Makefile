@@ -15,7 +15,9 @@ STRICT = src/kaizen/tickets/policies.py src/kaizen/tickets/workflow.py src/kaize
 	src/kaizen/changes/schedule.py src/kaizen/changes/policies.py src/kaizen/changes/workflow.py \
 	src/kaizen/changes/queries.py src/kaizen/releases/services.py src/kaizen/releases/policies.py \
 	src/kaizen/releases/queries.py src/kaizen/problems/services.py src/kaizen/problems/queries.py \
-	src/kaizen/problems/policies.py src/kaizen/problems/tasks.py
+	src/kaizen/problems/policies.py src/kaizen/problems/tasks.py \
+	src/kaizen/knowledge/services.py src/kaizen/knowledge/queries.py src/kaizen/knowledge/policies.py \
+	src/kaizen/search/services.py src/kaizen/search/queries.py src/kaizen/search/analyzer.py src/kaizen/mail
 
 .PHONY: dev tools demo test test-unit test-e2e test-pg lint bench messages vendor
 

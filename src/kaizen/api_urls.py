@@ -37,6 +37,7 @@ from kaizen.cmdb.api.views import (
 )
 from kaizen.core.api.audit import AuditViewSet
 from kaizen.core.api.me import TokenViewSet
+from kaizen.knowledge.api.views import ArticleViewSet
 from kaizen.monitoring import intake
 from kaizen.monitoring.api.views import AlertViewSet, IntegrationViewSet
 from kaizen.portfolio.api.views import (
@@ -61,6 +62,7 @@ from kaizen.releases.api.views import (
     ReleaseViewSet,
 )
 from kaizen.requests.api.views import CatalogItemViewSet, TaskViewSet
+from kaizen.search.api.views import SearchView
 from kaizen.slm.api.reports import SlaReportView
 from kaizen.slm.api.views import (
     AgreementViewSet,
@@ -106,6 +108,7 @@ router.register("release-items", AcceptanceItemViewSet, basename="release-item")
 router.register("release-checklists", ChecklistViewSet, basename="release-checklist")
 router.register("release-checklist-items", ChecklistItemViewSet, basename="release-checklist-item")
 router.register("known-errors", KnownErrorViewSet, basename="known-error")
+router.register("articles", ArticleViewSet, basename="article")
 router.register("catalog-items", CatalogItemViewSet, basename="catalog-item")
 router.register("approvals", ApprovalViewSet, basename="approval")
 router.register("approval-rounds", RoundViewSet, basename="approval-round")
@@ -131,6 +134,7 @@ urlpatterns = [
     path("services/<int:pk>/impact/", ServiceImpactView.as_view(), name="api-service-impact"),
     path("attachments/<int:pk>/content/", AttachmentContentView.as_view(), name="api-attachment-content"),
     path("reports/sla/", SlaReportView.as_view(), name="api-sla-report"),
+    path("search/", SearchView.as_view(), name="api-search"),
     path("change-calendar/", ChangeCalendarView.as_view(), name="api-change-calendar"),
     path("cab-agenda/", CabAgendaView.as_view(), name="api-cab-agenda"),
     path("change-risk-questions/", RiskQuestionsView.as_view(), name="api-change-risk-questions"),

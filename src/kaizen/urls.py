@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("kaizen.approvals.urls")),
     path("", include("kaizen.problems.urls")),
     path("", include("kaizen.releases.urls")),
+    path("", include("kaizen.knowledge.urls")),
     path("", include("kaizen.changes.urls")),
     path("", include("kaizen.slm.urls")),
     path("monitoring/", include("kaizen.monitoring.urls")),

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -75,17 +75,6 @@ class ReleaseUI(ModelUI):
     create_service = staticmethod(services.create_release)
     update_service = staticmethod(services.update_release)
     delete_service = staticmethod(services.delete_release)
-
-    @classmethod
-    def urls(cls) -> list[URLPattern]:
-        patterns = super().urls()
-        detail = f"{cls.slug}-detail"
-        return [
-            path(f"{cls.slug}/<int:pk>/", ReleaseDetailView.as_view(ui=cls), name=detail)
-            if p.name == detail
-            else p
-            for p in patterns
-        ]
 
     @classmethod
     def list_actions(cls, request: Any) -> list[dict[str, str]]:
@@ -172,6 +161,9 @@ class ReleaseDetailView(RecordDetailView):
         response = self.get(self.request, self.kwargs["pk"])
         response.status_code = status
         return response
+
+
+ReleaseUI.detail_view = ReleaseDetailView
 
 
 def _page(request: HttpRequest, release_id: int, status: int, message: str) -> HttpResponse:

@@ -52,6 +52,8 @@ class ModelUI:
     paginate_by: ClassVar[int] = 50
     icon: ClassVar[str] = ""
     detail_template: ClassVar[str] = "core/record_detail.html"
+    detail_view: ClassVar[type[Any] | None] = None
+    """A subclass of the generic detail view for this model's page (extra POST handling, ...)."""
     default_filters: ClassVar[dict[str, str]] = {}
     """Filter values applied when the list is opened without any (e.g. only current rows)."""
 
@@ -83,7 +85,11 @@ class ModelUI:
         return [
             path(f"{cls.slug}/", views.RecordListView.as_view(ui=cls), name=f"{cls.slug}-list"),
             path(f"{cls.slug}/new/", views.RecordCreateView.as_view(ui=cls), name=f"{cls.slug}-create"),
-            path(f"{cls.slug}/<int:pk>/", views.RecordDetailView.as_view(ui=cls), name=f"{cls.slug}-detail"),
+            path(
+                f"{cls.slug}/<int:pk>/",
+                (cls.detail_view or views.RecordDetailView).as_view(ui=cls),
+                name=f"{cls.slug}-detail",
+            ),
             path(
                 f"{cls.slug}/<int:pk>/edit/", views.RecordUpdateView.as_view(ui=cls), name=f"{cls.slug}-edit"
             ),
