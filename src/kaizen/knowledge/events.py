@@ -18,3 +18,12 @@ class ArticleStateChanged(DomainEvent):
     action: str
     from_state: str
     to_state: str
+
+
+@dataclass(frozen=True)
+class ArticleChanged(DomainEvent):
+    """An article was written, its text or settings changed, or it was deleted (search indexes it)."""
+
+    topic: ClassVar[str] = "knowledge.article_changed"
+    article_id: int
+    number: str

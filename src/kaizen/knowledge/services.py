@@ -27,7 +27,7 @@ from kaizen.tickets.models import Category, Ticket
 
 from . import policies
 from .choices import ArticleAction, ArticleState, Audience
-from .events import ArticleStateChanged
+from .events import ArticleChanged, ArticleStateChanged
 from .models import MAX_BODY, MAX_COMMENT, MAX_TITLE, Article, ArticleVersion, Feedback
 
 SEQUENCE = "knowledge.article"
@@ -211,6 +211,7 @@ def create_article(
         )
         _set_reviewers(article, actor, reviewers)
         _keep_version(article, actor)
+        events.emit(ArticleChanged(article_id=article.pk, number=article.number))
     return article
 
 
@@ -264,12 +265,16 @@ def update_article(
             article.save(update_fields=["version", "updated_at"])
         if content:
             _keep_version(article, actor)
+        events.emit(ArticleChanged(article_id=article.pk, number=article.number))
     return article
 
 
 def delete_article(article_id: int, *, actor: Any, version: int | None = None) -> None:
     """Delete an article with its versions and feedback (managers; normally it is retired instead)."""
-    delete_record(Article, article_id, actor=actor, expected_version=version)
+    with transaction.atomic():
+        number = Article.objects.filter(pk=article_id).values_list("number", flat=True).first() or ""
+        delete_record(Article, article_id, actor=actor, expected_version=version)
+        events.emit(ArticleChanged(article_id=article_id, number=number))
 
 
 def transition(article_id: int, code: str, *, actor: Any, version: int | None, note: str = "") -> Article:
