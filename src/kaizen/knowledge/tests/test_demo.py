@@ -29,3 +29,12 @@ def test_the_demo_articles_load_once():
     count = Article.objects.count()
     demo.load_all(password="kaizen-demo", only=("knowledge",))
     assert Article.objects.count() == count
+
+
+def test_the_demo_articles_are_searchable_after_the_demo_loads():
+    from kaizen.search import services as search
+    from kaizen.tickets.tests.factories import admin
+
+    demo.load_all(password="kaizen-demo", only=("accounts", "portfolio", "knowledge", "search"))
+    hits = search.search(admin(), "印刷", types=["article"]).hits
+    assert "プリンタで印刷できないとき" in {h.title for h in hits}
