@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("kaizen.knowledge.urls")),
     path("", include("kaizen.changes.urls")),
     path("", include("kaizen.slm.urls")),
+    path("", include("kaizen.search.urls")),
     path("monitoring/", include("kaizen.monitoring.urls")),
     path("service-levels/reports/", include("kaizen.slm.report_urls")),
 ]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from kaizen.core import events
 from kaizen.search import services as search
@@ -44,6 +45,10 @@ def document(article: Article) -> sources.Document:
     )
 
 
+def _url(user: Any, record_type: str, record_id: int) -> str:
+    return reverse("knowledge:articles-detail", args=[record_id])
+
+
 def _documents(ids: Iterable[int] | None) -> Iterator[sources.Document]:
     rows = Article.objects.only("pk", "number", "title", "body", "audience", "organisation_id").order_by("pk")
     if ids is not None:
@@ -58,6 +63,7 @@ SOURCE = sources.register(
         record_types=frozenset({RECORD_TYPE}),
         visible=_visible,
         documents=_documents,
+        url=_url,
     )
 )
 

@@ -14,4 +14,4 @@ class SearchConfig(AppConfig):
     verbose_name = _("Search")
 
     def ready(self) -> None:
-        from . import demo, receivers  # noqa: F401
+        from . import demo, navigation, receivers  # noqa: F401

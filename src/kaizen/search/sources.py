@@ -35,13 +35,15 @@ class Source:
     """A kind of searchable record.
 
     ``visible(user)`` returns a queryset of the ids ``user`` may see (``visible_to(...).values("pk")``);
-    ``documents(ids)`` yields the documents of those ids (all of them when ``ids`` is None).
+    ``documents(ids)`` yields the documents of those ids (all of them when ``ids`` is None);
+    ``url(user, record_type, record_id)`` is the page where ``user`` opens the record.
     """
 
     name: str
     record_types: frozenset[str]
     visible: Callable[[Any], QuerySet[Any]]
     documents: Callable[[Iterable[int] | None], Iterator[Document]]
+    url: Callable[[Any, str, int], str] | None = None
 
 
 SOURCES: dict[str, Source] = {}
@@ -100,6 +102,25 @@ def _ticket_documents(ids: Iterable[int] | None) -> Iterator[Document]:
         yield ticket_document(ticket)
 
 
+def _ticket_url(user: Any, record_type: str, record_id: int) -> str:
+    """Staff open the desk's ticket page; a requester opens the ticket in the portal."""
+    from django.urls import reverse
+
+    from kaizen.core.access import STAFF_ROLES, has_any_role
+
+    if has_any_role(user, STAFF_ROLES):
+        return reverse("tickets:ticket", args=[record_id])
+    return reverse("portal:ticket", args=[record_id])
+
+
+def url_of(user: Any, record_type: str, record_id: int) -> str:
+    """Return the page where ``user`` opens a hit ("" when its source has none)."""
+    source = source_of(record_type)
+    if source is None or source.url is None:
+        return ""
+    return source.url(user, record_type, record_id)
+
+
 def _ticket_kinds() -> frozenset[str]:
     from kaizen.tickets.choices import Kind
 
@@ -112,5 +133,6 @@ TICKETS = register(
         record_types=_ticket_kinds(),
         visible=_visible_tickets,
         documents=_ticket_documents,
+        url=_ticket_url,
     )
 )
