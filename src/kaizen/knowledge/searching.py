@@ -8,6 +8,7 @@ requester finds only published articles meant for requesters, of their providers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -30,8 +31,12 @@ def _visible(user: Any) -> QuerySet[Any]:
     return Article.objects.visible_to(user).values("pk")
 
 
+_MARKUP = re.compile(r"[*_`#>|~]+|^\s*(?:[-+]|\d+\.)\s+", re.MULTILINE)
+"""Markdown emphasis, headings, quotes, tables and list markers, left out of the excerpt shown in hits."""
+
+
 def document(article: Article) -> sources.Document:
-    """Return the searchable text of an article: its title and Markdown text."""
+    """Return the searchable text of an article: its title and Markdown text (excerpt without markup)."""
     shown = SearchAudience.ORGANISATION if article.audience == Audience.REQUESTERS else SearchAudience.STAFF
     return sources.Document(
         record_type=RECORD_TYPE,
@@ -40,7 +45,7 @@ def document(article: Article) -> sources.Document:
         number=article.number,
         title=article.title,
         body=article.body,
-        excerpt=article.body[:MAX_EXCERPT],
+        excerpt=_MARKUP.sub("", article.body)[:MAX_EXCERPT],
         audience=shown,
     )
 

@@ -82,3 +82,12 @@ def test_reindex_all_includes_articles():
     SearchEntry.objects.filter(record_type="article").delete()
     search.reindex_all()
     assert numbers(admin(), "警告") == {kb.number}
+
+
+def test_the_snippet_of_an_article_leaves_out_its_markup(django_capture_on_commit_callbacks: Any):
+    with django_capture_on_commit_callbacks(execute=True):
+        body = "## 手順\n\n1. **本社 VPN** を選ぶ\n- `vpncli` を起動"
+        published(OrganisationFactory(), title="手順書", body=body)
+    (hit,) = search.search(admin(), "VPN").hits
+    assert "**" not in hit.snippet and "##" not in hit.snippet and "`" not in hit.snippet
+    assert "<mark>VPN</mark>" in hit.snippet
