@@ -37,3 +37,10 @@ class ReviewFilter(models.TextChoices):
     """The review filter of the article list."""
 
     OVERDUE = "overdue", _("Overdue for review")
+
+
+class Outcome(models.TextChoices):
+    """What came of a question a requester typed in the portal."""
+
+    ANSWERED = "answered", _("Answered by an article")
+    TICKET = "ticket", _("Ticket created")

@@ -19,7 +19,7 @@ from kaizen.core.access import READ_ROLES, STAFF_ROLES, AccessPolicy, Role, org_
 from kaizen.core.models import Record
 from kaizen.portfolio.models import Service
 
-from .choices import ArticleState, Audience
+from .choices import ArticleState, Audience, Outcome
 from .policies import MAX_REVIEW_DAYS, REVIEW_DAYS
 
 WRITERS = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
@@ -237,3 +237,48 @@ class Feedback(Record):
 
     def organisation_id_for_audit(self) -> int | None:
         return int(self.article.organisation_id)
+
+
+MAX_QUESTION = 300
+
+
+class Deflection(Record):
+    """A question a requester typed in the portal with the articles suggested for it, and its outcome:
+    an article answered it (no ticket), or a ticket was created anyway. The deflection rate is the
+    share answered."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+", verbose_name=_("organisation")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requester")
+    )
+    question = models.CharField(_("question"), max_length=MAX_QUESTION)
+    suggested = models.JSONField(_("suggested articles"), default=list, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    article = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("article")
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ticket"),
+    )
+
+    access_policy: ClassVar[AccessPolicy] = AccessPolicy(
+        org_field="organisation",
+        actions={"view": STAFF_ROLES, "add": READ_ROLES, "change": MANAGERS, "delete": MANAGERS},
+        own=lambda user: Q(user_id=user.pk),
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-id"]
+        verbose_name = _("portal question")
+        verbose_name_plural = _("portal questions")
+        indexes: ClassVar[list[Any]] = [models.Index(fields=["organisation", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.question[:40]} ({self.outcome})"

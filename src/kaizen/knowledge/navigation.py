@@ -33,6 +33,16 @@ register_figure(
     )
 )
 
+register_figure(
+    DashboardFigure(
+        label=_("Portal questions answered by an article (30 days)"),
+        url_name="knowledge:articles-list",
+        order=49,
+        count=lambda user: queries.deflection(user).answered,
+        visible=_staff,
+    )
+)
+
 for code, label in {
     "submit": pgettext_lazy("audit action", "submitted for review"),
     "return": pgettext_lazy("audit action", "returned to draft"),

@@ -13,7 +13,7 @@ from kaizen.core import access
 
 from . import policies
 from .choices import ArticleState
-from .models import Article, ArticleVersion, Feedback
+from .models import Article, ArticleVersion, Deflection, Feedback
 
 
 def articles(user: Any) -> QuerySet[Article]:
@@ -109,3 +109,33 @@ def diff(
         return None
     lines = policies.diff_lines(f"# {a.title}\n\n{a.body}", f"# {b.title}\n\n{b.body}")
     return a, b, lines
+
+
+@dataclass(frozen=True)
+class DeflectionRate:
+    """Portal questions with suggested articles over a period: answered by an article, or ticketed."""
+
+    answered: int
+    ticketed: int
+    days: int
+
+    @property
+    def total(self) -> int:
+        return self.answered + self.ticketed
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.answered / self.total) if self.total else None
+
+
+def deflection(user: Any, days: int = 30) -> DeflectionRate:
+    """Return the deflection rate of the portal questions ``user`` may see, over the last ``days``."""
+    since = timezone.now() - dt.timedelta(days=days)
+    counts = dict(
+        Deflection.objects.visible_to(user)
+        .filter(created_at__gte=since)
+        .values("outcome")
+        .annotate(n=Count("id"))
+        .values_list("outcome", "n")
+    )
+    return DeflectionRate(answered=counts.get("answered", 0), ticketed=counts.get("ticket", 0), days=days)

@@ -26,9 +26,18 @@ from kaizen.tickets.choices import Kind, StateCategory
 from kaizen.tickets.models import Category, Ticket
 
 from . import policies
-from .choices import ArticleAction, ArticleState, Audience
+from .choices import ArticleAction, ArticleState, Audience, Outcome
 from .events import ArticleChanged, ArticleStateChanged
-from .models import MAX_BODY, MAX_COMMENT, MAX_TITLE, Article, ArticleVersion, Feedback
+from .models import (
+    MAX_BODY,
+    MAX_COMMENT,
+    MAX_QUESTION,
+    MAX_TITLE,
+    Article,
+    ArticleVersion,
+    Deflection,
+    Feedback,
+)
 
 SEQUENCE = "knowledge.article"
 MAX_ID = 2**63 - 1
@@ -494,3 +503,96 @@ def draft_from_ticket(ticket_id: Any, *, actor: Any) -> Article:
         "audience": Audience.AGENTS,
     }
     return create_article(actor=actor, data=data, source_ticket=ticket)
+
+
+# -- portal questions (deflection) ---------------------------------------------------------------
+
+MAX_SUGGESTIONS = 5
+
+
+def suggest(actor: Any, question: str) -> list[Any]:
+    """Return up to five published articles the actor may read that share words with ``question``.
+
+    Any word counts (a question is a sentence, not a query); the best matches come first. An empty
+    or over-long question suggests nothing.
+    """
+    from kaizen.search import services as search
+
+    text = question.strip() if isinstance(question, str) else ""
+    if not text or len(text) > MAX_TITLE:
+        return []
+    found = search.search(actor, text, types=["article"], limit=MAX_SUGGESTIONS * 2, any_term=True)
+    published = set(
+        Article.objects.visible_to(actor)
+        .filter(pk__in=[h.record_id for h in found.hits], state=ArticleState.PUBLISHED)
+        .values_list("pk", flat=True)
+    )
+    return [h for h in found.hits if h.record_id in published][:MAX_SUGGESTIONS]
+
+
+def _suggested_ids(actor: Any, values: Iterable[Any]) -> list[int]:
+    ids = sorted(
+        {int(v) for v in values if isinstance(v, int | str) and str(v).isdigit() and len(str(v)) < 10}
+    )
+    if not ids:
+        return []
+    return sorted(Article.objects.visible_to(actor).filter(pk__in=ids[:20]).values_list("pk", flat=True))
+
+
+def _record_question(actor: Any, *, question: Any, suggested: Iterable[Any], **data: Any) -> Deflection:
+    user = _user(actor)
+    person = (
+        Person.objects.filter(user_id=user.pk).select_related("organisation").first()
+        if user is not None
+        else None
+    )
+    if user is None or person is None:
+        raise PermissionDenied(_("Your login has no person record; ask the service desk to add one."))
+    text = (question if isinstance(question, str) else "").strip()[:MAX_QUESTION]
+    if not text:
+        raise ValidationError({"question": _("Type your question first.")})
+    return create_record(
+        Deflection,
+        actor=actor,
+        check=False,
+        data={
+            "organisation": person.organisation,
+            "user": user,
+            "question": text,
+            "suggested": _suggested_ids(actor, suggested),
+            **data,
+        },
+    )
+
+
+def record_answered(
+    actor: Any, *, question: Any, article_id: Any, suggested: Iterable[Any] = ()
+) -> Deflection:
+    """Record that a published article answered a requester's question: no ticket was needed.
+
+    Raises:
+        Article.DoesNotExist: no such published article visible to the actor.
+        ValidationError: an empty question.
+        PermissionDenied: the login has no person record.
+    """
+    try:
+        pk = int(article_id)
+    except (TypeError, ValueError):
+        raise Article.DoesNotExist from None
+    article = Article.objects.visible_to(actor).filter(pk=pk, state=ArticleState.PUBLISHED).first()
+    if article is None:
+        raise Article.DoesNotExist
+    with transaction.atomic():
+        return _record_question(
+            actor, question=question, suggested=[*suggested, pk], outcome=Outcome.ANSWERED, article=article
+        )
+
+
+def record_ticket(
+    actor: Any, *, question: Any, ticket: Ticket, suggested: Iterable[Any]
+) -> Deflection | None:
+    """Record that a requester created a ticket although articles were suggested (none when none were)."""
+    ids = _suggested_ids(actor, suggested)
+    if not ids:
+        return None
+    return _record_question(actor, question=question, suggested=ids, outcome=Outcome.TICKET, ticket=ticket)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +21,19 @@ FIELD_PREFIX = "field_"
 class IncidentForm(forms.Form):
     """Report something that does not work."""
 
-    title = forms.CharField(label=_("What is wrong?"), max_length=MAX_TITLE)
+    title = forms.CharField(
+        label=_("What is wrong?"),
+        max_length=MAX_TITLE,
+        widget=forms.TextInput(
+            attrs={
+                "hx-get": reverse_lazy("portal:suggest"),
+                "hx-trigger": "input changed delay:500ms",
+                "hx-target": "#suggestions",
+                "hx-swap": "innerHTML",
+                "autocomplete": "off",
+            }
+        ),
+    )
     description = forms.CharField(
         label=_("Details"),
         required=False,

@@ -6,6 +6,7 @@ goes through ``visible_to``. Approvers (any login named on a catalogue item) dec
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,11 +25,14 @@ from kaizen.approvals.choices import ApprovalState
 from kaizen.approvals.models import Approval
 from kaizen.core.services import ActionNotAllowed
 from kaizen.core.ui.views import SERVICE_ERRORS, apply_service_errors
+from kaizen.knowledge import services as knowledge
+from kaizen.knowledge.models import Article
 from kaizen.requests import services as requests
 from kaizen.requests.models import CatalogItem
 from kaizen.tickets import downloads, services, workflow
 from kaizen.tickets.choices import ACTIVE_CATEGORIES, Kind, StateCategory, Visibility
 from kaizen.tickets.models import Attachment, Comment, Ticket
+from kaizen.tickets.models.ticket import MAX_TITLE
 
 from .forms import FIELD_PREFIX, CatalogRequestForm, DecisionForm, IncidentForm, ReasonForm, ReplyForm
 
@@ -104,9 +109,57 @@ def new_incident(request: HttpRequest) -> HttpResponse:
             else:
                 apply_service_errors(form, exc)
         else:
+            suggested = request.POST.getlist("suggested")
+            if suggested:  # the articles shown did not help: counts against the deflection rate
+                with contextlib.suppress(ValidationError, PermissionDenied):
+                    knowledge.record_ticket(
+                        request.user, question=data["title"], ticket=ticket, suggested=suggested
+                    )
             messages.success(request, _("Thank you. Your ticket is %(number)s.") % {"number": ticket.number})
             return HttpResponseRedirect(_url(ticket))
-    return render(request, "portal/new_incident.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "suggestions": _suggestions(request, request.POST.get("title", ""))}
+    return render(request, "portal/new_incident.html", context, status=400 if form.errors else 200)
+
+
+def _suggestions(request: HttpRequest, question: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": h.record_id,
+            "number": h.number,
+            # Built by kaizen.search.highlight from escaped text with <mark> around the matches.
+            "title_html": mark_safe(h.title_html),  # noqa: S308
+            "snippet": mark_safe(h.snippet),  # noqa: S308
+            "url": reverse("knowledge:articles-detail", args=[h.record_id]),
+        }
+        for h in knowledge.suggest(request.user, question[:MAX_TITLE])
+    ]
+
+
+@login_required
+def suggest(request: HttpRequest) -> HttpResponse:
+    """Articles that may answer what the requester is typing (htmx partial of the report form)."""
+    question = request.GET.get("title", "")
+    return render(request, "portal/_suggestions.html", {"suggestions": _suggestions(request, question)})
+
+
+@login_required
+@require_POST
+def answered(request: HttpRequest) -> HttpResponse:
+    """The requester found the answer in a suggested article: record it, create no ticket."""
+    try:
+        knowledge.record_answered(
+            request.user,
+            question=request.POST.get("title", ""),
+            article_id=request.POST.get("article"),
+            suggested=request.POST.getlist("suggested"),
+        )
+    except Article.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("portal:new-incident"))
+    messages.success(request, _("Glad the article helped. No ticket was created."))
+    return HttpResponseRedirect(reverse("portal:home"))
 
 
 @login_required

@@ -47,14 +47,15 @@ class Results:
     has_more: bool
 
 
-def fts5_query(terms: Collection[str]) -> str:
-    """Return an FTS5 MATCH expression requiring every term, each quoted as a string."""
-    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def fts5_query(terms: Collection[str], *, any_term: bool = False) -> str:
+    """Return an FTS5 MATCH expression requiring every term (or any), each quoted as a string."""
+    return (" OR " if any_term else " ").join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-def tsquery(terms: Collection[str]) -> str:
-    """Return a PostgreSQL tsquery requiring every term, each quoted as a lexeme."""
-    return " & ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms)
+def tsquery(terms: Collection[str], *, any_term: bool = False) -> str:
+    """Return a PostgreSQL tsquery requiring every term (or any), each quoted as a lexeme."""
+    quoted = ("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms)
+    return (" | " if any_term else " & ").join(quoted)
 
 
 def _visible(user: Any, types: frozenset[str] | None) -> Q:
@@ -88,11 +89,13 @@ def _check(q: str, types: Collection[str] | None, limit: int, offset: int) -> fr
     return wanted
 
 
-def _matches(terms: list[str], visible: Q, limit: int, offset: int) -> list[tuple[int, float]]:
+def _matches(
+    terms: list[str], visible: Q, limit: int, offset: int, any_term: bool = False
+) -> list[tuple[int, float]]:
     # The visibility condition is compiled by Django; every value in it and here is a bound parameter.
     sub_sql, sub_params = SearchEntry.objects.filter(visible).values("pk").query.sql_with_params()
     if connection.vendor == "postgresql":
-        query = tsquery(terms)
+        query = tsquery(terms, any_term=any_term)
         sql = (
             "SELECT e.id, ts_rank(to_tsvector('simple', e.tokens), CAST(%s AS tsquery)) AS score "  # noqa: S608
             "FROM search_searchentry e "
@@ -107,16 +110,23 @@ def _matches(terms: list[str], visible: Q, limit: int, offset: int) -> list[tupl
             "WHERE search_entry_fts MATCH %s "
             f"AND e.id IN ({sub_sql}) ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
         )
-        params = [fts5_query(terms), *sub_params, limit, offset]
+        params = [fts5_query(terms, any_term=any_term), *sub_params, limit, offset]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
 
 
 def search(
-    user: Any, q: str, *, types: Collection[str] | None = None, limit: int = 20, offset: int = 0
+    user: Any,
+    q: str,
+    *,
+    types: Collection[str] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    any_term: bool = False,
 ) -> Results:
-    """Return the records ``user`` may see whose text holds every term of ``q``, best first.
+    """Return the records ``user`` may see whose text holds every term of ``q`` (or, with
+    ``any_term``, at least one: suggestions for a question typed in a sentence), best first.
 
     Raises:
         ValidationError: empty or over-long ``q``, unknown ``types``, ``limit`` or ``offset`` out of range.
@@ -125,7 +135,7 @@ def search(
     terms = analyzer.query_terms(q)
     if not terms:
         return Results(hits=[], terms=[], has_more=False)
-    rows = _matches(terms, _visible(user, wanted), limit + 1, offset)
+    rows = _matches(terms, _visible(user, wanted), limit + 1, offset, any_term)
     entries = SearchEntry.objects.in_bulk([pk for pk, _score in rows[:limit]])
     hits = []
     for pk, score in rows[:limit]:

@@ -110,7 +110,13 @@ def _write(batch: list[Document], seen: set[tuple[str, int]]) -> int:
 
 
 def search(
-    user: Any, q: str, *, types: Collection[str] | None = None, limit: int = 20, offset: int = 0
+    user: Any,
+    q: str,
+    *,
+    types: Collection[str] | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    any_term: bool = False,
 ) -> queries.Results:
     """Search the index as ``user`` (see :func:`kaizen.search.queries.search`)."""
-    return queries.search(user, q, types=types, limit=limit, offset=offset)
+    return queries.search(user, q, types=types, limit=limit, offset=offset, any_term=any_term)

@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from kaizen.core import access
 from kaizen.core.api.viewsets import RecordViewSet, etag, expected_version
 
 from .. import queries, services
@@ -172,3 +173,30 @@ class ArticleViewSet(RecordViewSet):
         body.is_valid(raise_exception=True)
         article = services.draft_from_ticket(body.validated_data["ticket"], actor=request.user)
         return self._fresh(article.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int, description="The period, 1 to 366 days (default 30).")],
+        responses={
+            200: inline_serializer(
+                "DeflectionRate",
+                {
+                    "days": drf.IntegerField(),
+                    "answered": drf.IntegerField(),
+                    "ticketed": drf.IntegerField(),
+                    "percent": drf.IntegerField(allow_null=True),
+                },
+            )
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def deflection(self, request: Request) -> Response:
+        """Portal questions with suggested articles: answered by one, or ticketed anyway (staff)."""
+        if not access.has_any_role(request.user, access.STAFF_ROLES):
+            raise PermissionDenied(_("You do not have permission to do this."))
+        raw = request.query_params.get("days", "30")
+        if not (len(raw) <= 3 and raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 366):
+            raise ApiValidationError({"days": [_("The period is 1 to 366 days.")]})
+        rate = queries.deflection(request.user, days=int(raw))
+        return Response(
+            {"days": rate.days, "answered": rate.answered, "ticketed": rate.ticketed, "percent": rate.percent}
+        )
