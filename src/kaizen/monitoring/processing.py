@@ -51,7 +51,7 @@ def claim(limit: int = BATCH) -> list[Delivery]:
     """Lock and return up to ``limit`` waiting deliveries, oldest first (call inside a transaction)."""
     qs = Delivery.objects.filter(state=DeliveryState.PENDING).order_by("id")
     if connection.vendor == "postgresql":
-        qs = qs.select_for_update(skip_locked=True, no_key=True)
+        qs = qs.select_for_update(skip_locked=True)
     return list(qs.select_related("integration")[:limit])
 
 
