@@ -48,10 +48,17 @@ class Outcome:
 
 
 def claim(limit: int = BATCH) -> list[Delivery]:
-    """Lock and return up to ``limit`` waiting deliveries, oldest first (call inside a transaction)."""
+    """Lock and return up to ``limit`` waiting deliveries, oldest first (call inside a transaction).
+
+    On PostgreSQL the joined integration row is locked too, ``FOR NO KEY UPDATE``: that keeps one
+    batch per integration at a time (a second drain skips its deliveries instead of fighting over
+    the same alert rows) without blocking the intake, whose INSERT checks the delivery's foreign
+    key with ``FOR KEY SHARE`` on that row; a plain ``FOR UPDATE`` would hold every request of the
+    integration until the batch commits.
+    """
     qs = Delivery.objects.filter(state=DeliveryState.PENDING).order_by("id")
     if connection.vendor == "postgresql":
-        qs = qs.select_for_update(skip_locked=True)
+        qs = qs.select_for_update(skip_locked=True, no_key=True)
     return list(qs.select_related("integration")[:limit])
 
 

@@ -18,10 +18,12 @@ FLAG = "kaizen.monitoring.drain"
 
 
 def wake() -> None:
-    """Queue a drain job unless one is already queued (called after a delivery is committed).
+    """Queue a drain job unless one is queued or draining (called after a delivery is committed).
 
-    The flag is the broker's put-if-empty; the job clears it *before* it looks for work, so a
-    delivery committed after that is either seen by the running job or queues a new one.
+    The flag is the broker's put-if-empty. The job keeps it set while it drains and clears it
+    *before* its last look for work, so a delivery committed after that is either seen by that
+    look or queues a new job; under a steady stream one job drains everything, and the intake
+    does not queue a job per request for it to find nothing.
     """
     try:
         if HUEY.storage.put_if_empty(FLAG, b"1"):
@@ -34,10 +36,21 @@ def wake() -> None:
 
 @db_task()  # type: ignore[untyped-decorator]
 def drain_deliveries() -> int:
-    """Process every waiting delivery."""
-    HUEY.storage.pop_data(FLAG)
+    """Process every waiting delivery, holding the flag (see :func:`wake`) until a last look."""
+    linger = 0.0 if HUEY.immediate else processing.LINGER
+    done = 0
     with context.acting(channel=context.Channel.MONITORING, label="monitoring intake"):
-        return processing.drain(linger=0.0 if HUEY.immediate else processing.LINGER)
+        try:
+            while True:
+                done += processing.drain(linger=linger)
+                HUEY.storage.pop_data(FLAG)
+                found = processing.drain()  # what was committed before the flag was cleared
+                done += found
+                if not found or not HUEY.storage.put_if_empty(FLAG, b"1"):
+                    return done  # nothing more, or a new job is queued for what comes next
+        except BaseException:  # let the next delivery queue a job (a killed worker: the sweep)
+            HUEY.storage.pop_data(FLAG)
+            raise
 
 
 @db_periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]

@@ -333,3 +333,80 @@ def test_incident_page_lists_its_alerts(shop: Shop, post: Any, client: Any) -> N
     assert all(a.title in page for a in Alert.objects.filter(incident=incident))
     stranger = client.get(f"/desk/tickets/{incident.pk}/")
     assert stranger.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_being_processed_does_not_hold_the_intake() -> None:
+    """The claim locks the integration row without blocking the intake's foreign key check."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes the database write lock for the whole batch (one writer)")
+    shop = Shop()
+    integration, _token = shop.integration(create_incidents=False)
+    Delivery.objects.create(  # pending, no wake-up: the thread below plays the drain job
+        integration=integration, received_at=timezone.now(), body=json_body(_am(_alert("Held", "db-01")))
+    )
+    claimed, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def drain() -> None:
+        try:
+            with transaction.atomic():
+                assert len(processing.claim()) == 1
+                claimed.set()
+                release.wait(timeout=10)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=drain)
+    thread.start()
+    try:
+        assert claimed.wait(timeout=10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            received = services.receive(integration, body=b'{"alerts": []}')
+        assert not received.duplicate
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert errors == []
+
+
+def test_the_drain_job_looks_again_after_clearing_its_flag(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A delivery committed while the flag was still set (no job queued for it) is processed."""
+    from huey.contrib.djhuey import HUEY
+
+    from kaizen.monitoring import tasks
+
+    integration, _token = shop.integration(create_incidents=False)
+    real, calls = processing.drain, []
+
+    def drain(**kwargs: Any) -> int:
+        done = real(**kwargs)
+        calls.append(done)
+        if len(calls) == 1:  # after the job's last claim, before it clears the flag
+            services.receive(integration, body=json_body(_am(_alert("Late", "db-01"))))
+        return done
+
+    monkeypatch.setattr(processing, "drain", drain)
+    HUEY.storage.pop_data(tasks.FLAG)
+    assert HUEY.storage.put_if_empty(tasks.FLAG, b"1")  # as the intake does before queuing the job
+    assert tasks.drain_deliveries.call_local() == 1
+    assert not Delivery.objects.filter(state=DeliveryState.PENDING).exists()
+    assert Alert.objects.count() == 1
+    assert HUEY.storage.put_if_empty(tasks.FLAG, b"1")  # the flag was cleared: the next wake queues
+    HUEY.storage.pop_data(tasks.FLAG)
+
+
+def json_body(value: Any) -> bytes:
+    import json
+
+    return json.dumps(value).encode()
