@@ -97,7 +97,7 @@ def _matches(
     if connection.vendor == "postgresql":
         query = tsquery(terms, any_term=any_term)
         sql = (
-            "SELECT e.id, ts_rank(to_tsvector('simple', e.tokens), CAST(%s AS tsquery)) AS score "  # noqa: S608
+            "SELECT e.id, ts_rank(e.rank_terms, CAST(%s AS tsquery)) AS score "  # noqa: S608
             "FROM search_searchentry e "
             "WHERE array_to_tsvector(string_to_array(e.tokens, ' ')) @@ CAST(%s AS tsquery) "
             f"AND e.id IN ({sub_sql}) ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
