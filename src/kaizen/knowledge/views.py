@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kaizen.core import access
 from kaizen.core.services import ActionNotAllowed, ConflictError
 from kaizen.core.ui.registry import ModelUI
-from kaizen.core.ui.views import RecordDetailView
+from kaizen.core.ui.views import RecordDetailView, refused_page
 from kaizen.tickets import panels
 from kaizen.tickets.choices import Kind, StateCategory
 from kaizen.tickets.models import Ticket
@@ -139,20 +139,12 @@ class ArticleDetailView(RecordDetailView):
             services.record_view(pk, actor=request.user)
         return response
 
-    def show(self, status: int) -> HttpResponse:
-        response = super().get(self.request, self.kwargs["pk"])
-        response.status_code = status
-        return response
-
 
 ArticleUI.detail_view = ArticleDetailView
 
 
 def _page(request: HttpRequest, article_id: int, status: int, message: str) -> HttpResponse:
-    messages.error(request, message)
-    view = ArticleDetailView(ui=ArticleUI)
-    view.setup(request, pk=article_id)
-    return view.show(status)
+    return refused_page(ArticleUI, request, article_id, status, message)
 
 
 def _visible(request: HttpRequest, pk: int) -> Article:

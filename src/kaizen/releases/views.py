@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from kaizen.core import access
 from kaizen.core.services import ActionNotAllowed, ConflictError
 from kaizen.core.ui.registry import ModelUI, RelatedPanel
-from kaizen.core.ui.views import RecordDetailView
+from kaizen.core.ui.views import refused_page
 from kaizen.tickets.choices import Kind, StateCategory
 from kaizen.tickets.models import Ticket
 
@@ -154,24 +154,9 @@ def _flat(problems: dict[str, list[str]]) -> list[str]:
     return [message for messages_ in problems.values() for message in messages_]
 
 
-class ReleaseDetailView(RecordDetailView):
-    """The release page; refused writes from its forms are shown on it with their status."""
-
-    def show(self, status: int) -> HttpResponse:
-        response = self.get(self.request, self.kwargs["pk"])
-        response.status_code = status
-        return response
-
-
-ReleaseUI.detail_view = ReleaseDetailView
-
-
 def _page(request: HttpRequest, release_id: int, status: int, message: str) -> HttpResponse:
     """Show the release page again with ``message`` as an error (the write was refused)."""
-    messages.error(request, message)
-    view = ReleaseDetailView(ui=ReleaseUI)
-    view.setup(request, pk=release_id)
-    return view.show(status)
+    return refused_page(ReleaseUI, request, release_id, status, message)
 
 
 def _status(exc: Exception) -> int:

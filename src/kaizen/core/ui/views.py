@@ -204,6 +204,23 @@ class RecordDetailView(UIView):
         hook = getattr(self.ui, "extra_actions", None)
         return list(hook(obj, self.request.user)) if callable(hook) else []
 
+    def show(self, status: int) -> HttpResponse:
+        """Render the page again with ``status`` (a refused write from one of its forms).
+
+        Calls this class's ``get``, not a subclass's: showing the page again is not a new visit.
+        """
+        response = RecordDetailView.get(self, self.request, self.kwargs["pk"])
+        response.status_code = status
+        return response
+
+
+def refused_page(ui: type[ModelUI], request: HttpRequest, pk: int, status: int, message: str) -> HttpResponse:
+    """Show the detail page of ``ui``'s record ``pk`` again with ``message`` as an error and ``status``."""
+    messages.error(request, message)
+    view = (ui.detail_view or RecordDetailView)(ui=ui)
+    view.setup(request, pk=pk)
+    return view.show(status)
+
 
 def apply_service_errors(form: Any, exc: Exception) -> None:
     """Show an exception raised by a service as form errors."""
