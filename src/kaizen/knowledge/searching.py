@@ -57,7 +57,7 @@ def _url(user: Any, record_type: str, record_id: int) -> str:
 def _documents(ids: Iterable[int] | None) -> Iterator[sources.Document]:
     rows = Article.objects.only("pk", "number", "title", "body", "audience", "organisation_id").order_by("pk")
     if ids is not None:
-        rows = rows.filter(pk__in=list(ids))
+        rows = rows.filter(pk__in=list(ids)).select_for_update()
     for article in rows.iterator(chunk_size=500):
         yield document(article)
 
@@ -73,22 +73,13 @@ SOURCE = sources.register(
 )
 
 
-def reindex(article_id: int) -> None:
-    """Index the article as it is now (locked while read), or drop it from the index when it is gone."""
-    article = Article.objects.select_for_update().filter(pk=article_id).first()
-    if article is None:
-        search.remove(RECORD_TYPE, article_id)
-    else:
-        search.index(document(article))
-
-
 @events.handler("knowledge.article_changed")
 def index_changed_article(payload: dict[str, Any]) -> None:
     """Index an article after it was written, changed or deleted."""
-    reindex(int(payload["article_id"]))
+    search.reindex_record(SOURCE.name, int(payload["article_id"]))
 
 
 @events.handler("knowledge.article_state_changed")
 def index_moved_article(payload: dict[str, Any]) -> None:
     """Index an article again after a move (publication makes it findable by requesters)."""
-    reindex(int(payload["article_id"]))
+    search.reindex_record(SOURCE.name, int(payload["article_id"]))

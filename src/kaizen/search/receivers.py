@@ -13,17 +13,11 @@ from typing import Any
 
 from kaizen.core import events
 
-from . import services
+from . import services, sources
 
 
 def _reindex(payload: dict[str, Any]) -> None:
-    from kaizen.tickets.models import Ticket
-
-    ticket = Ticket.objects.select_for_update().filter(pk=payload["ticket_id"]).first()
-    if ticket is None:
-        services.remove_record("tickets", payload["ticket_id"])
-    else:
-        services.index_ticket(ticket)
+    services.reindex_record(sources.TICKETS.name, int(payload["ticket_id"]))
 
 
 @events.handler("ticket.created")

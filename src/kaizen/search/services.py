@@ -52,11 +52,6 @@ def _store(document: Document, tokens: str) -> SearchEntry:
     return entry
 
 
-def index_ticket(ticket: Any) -> SearchEntry:
-    """Index a ticket's title, description and resolution (run inside the caller's transaction)."""
-    return index(sources.ticket_document(ticket))
-
-
 def remove(record_type: str, record_id: int) -> None:
     """Drop a record from the index (no error when it is not there)."""
     with transaction.atomic():
@@ -68,6 +63,20 @@ def remove_record(source_name: str, record_id: int) -> None:
     source = sources.SOURCES[source_name]
     with transaction.atomic():
         SearchEntry.objects.filter(record_type__in=sorted(source.record_types), record_id=record_id).delete()
+
+
+def reindex_record(source_name: str, record_id: int) -> None:
+    """Index one record of a source as it is now, or drop it from the index when it is gone.
+
+    The source locks the record's row while it is read (:class:`~kaizen.search.sources.Source`), so
+    handlers delivered late or out of order still leave the latest text in the index.
+    """
+    with transaction.atomic():
+        found = next(iter(sources.SOURCES[source_name].documents([record_id])), None)
+        if found is None:
+            remove_record(source_name, record_id)
+        else:
+            index(found)
 
 
 def reindex_all() -> int:

@@ -35,7 +35,9 @@ class Source:
     """A kind of searchable record.
 
     ``visible(user)`` returns a queryset of the ids ``user`` may see (``visible_to(...).values("pk")``);
-    ``documents(ids)`` yields the documents of those ids (all of them when ``ids`` is None);
+    ``documents(ids)`` yields the documents of those ids (all of them when ``ids`` is None), locking
+    the rows of the given ids while they are read, so that two re-indexings of one record run one
+    after the other and the later one reads the later commit;
     ``url(user, record_type, record_id)`` is the page where ``user`` opens the record.
     """
 
@@ -97,7 +99,7 @@ def _ticket_documents(ids: Iterable[int] | None) -> Iterator[Document]:
         "pk", "kind", "number", "title", "description", "resolution", "organisation_id"
     ).order_by("pk")
     if ids is not None:
-        rows = rows.filter(pk__in=list(ids))
+        rows = rows.filter(pk__in=list(ids)).select_for_update()
     for ticket in rows.iterator(chunk_size=500):
         yield ticket_document(ticket)
 
