@@ -37,6 +37,7 @@ from kaizen.cmdb.api.views import (
 )
 from kaizen.core.api.audit import AuditViewSet
 from kaizen.core.api.me import TokenViewSet
+from kaizen.intake.api.views import MailboxViewSet, MailMessageViewSet
 from kaizen.knowledge.api.views import ArticleViewSet
 from kaizen.monitoring import intake
 from kaizen.monitoring.api.views import AlertViewSet, IntegrationViewSet
@@ -120,6 +121,8 @@ router.register("agreements", AgreementViewSet, basename="agreement")
 router.register("outages", OutageViewSet, basename="outage")
 router.register("monitoring-integrations", IntegrationViewSet, basename="monitoring-integration")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("mailboxes", MailboxViewSet, basename="mailbox")
+router.register("mail-messages", MailMessageViewSet, basename="mail-message")
 router.register("audit", AuditViewSet, basename="audit")
 router.register("me/tokens", TokenViewSet, basename="token")
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "kaizen.portal",
     "kaizen.webhooks",
     "kaizen.search",
+    "kaizen.intake",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -147,8 +148,9 @@ MEDIA_ROOT = DATA_DIR / "files"
 
 MAX_REQUEST_BYTES = int(CONFIG["MAX_REQUEST_BYTES"])
 MAX_IMPORT_BYTES = int(CONFIG["MAX_IMPORT_BYTES"])
-IMPORT_PATHS = ("/api/v1/cmdb/import/", "/api/v1/events/")
-"""Paths allowed MAX_IMPORT_BYTES (event intake: each integration sets its own lower limit)."""
+IMPORT_PATHS = ("/api/v1/cmdb/import/", "/api/v1/events/", "/api/v1/mailboxes/")
+"""Paths allowed MAX_IMPORT_BYTES (event intake: each integration sets its own lower limit; a raw
+message upload is bounded again by the mail parser's 25 MiB)."""
 ATTACHMENT_MAX_BYTES = int(CONFIG["ATTACHMENT_MAX_BYTES"])
 ATTACHMENT_ROOT = DATA_DIR / "attachments"
 UPLOAD_PATH_PATTERN = (

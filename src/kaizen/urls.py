@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("kaizen.slm.urls")),
     path("", include("kaizen.search.urls")),
     path("monitoring/", include("kaizen.monitoring.urls")),
+    path("mail/", include("kaizen.intake.urls")),
     path("service-levels/reports/", include("kaizen.slm.report_urls")),
 ]
 

@@ -51,6 +51,20 @@ def create_person(*, actor: Any, data: Mapping[str, Any]) -> Person:
     return create_record(Person, actor=actor, data=data)
 
 
+def register_requester(*, actor: Any, organisation_id: int, name: str, email: str) -> Person:
+    """Create the person record of a requester first met through an intake channel (mail).
+
+    The caller is an intake a manager configured to accept unknown senders (the mailbox's
+    service account, which may not add people itself); the record is audited as its write.
+    """
+    return create_record(
+        Person,
+        actor=actor,
+        check=False,
+        data={"name": name, "email": email, "organisation_id": organisation_id},
+    )
+
+
 def update_person(person_id: int, *, actor: Any, changes: Mapping[str, Any], version: int | None) -> Person:
     """Change a person if ``version`` is current."""
     return update_record(Person, person_id, actor=actor, changes=changes, expected_version=version)

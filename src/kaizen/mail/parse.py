@@ -95,8 +95,9 @@ class ParsedMail:
     ``text`` is the plain body and ``html`` the raw decoded HTML (sanitised elsewhere before
     display); :attr:`readable_text` falls back to the HTML's text. ``auto_submitted`` is True for
     machine-sent mail (``auto_submitted_reason`` names the header that decided, for logs);
-    ``suppress_auto_reply`` adds bounces and list mail (RFC 3834). ``defects`` lists what was
-    repaired (short codes for logs), never anything user-facing.
+    ``suppress_auto_reply`` adds bounces and list mail (RFC 3834). ``auth_results`` holds the
+    first ``Authentication-Results`` headers, topmost (the receiving server's own) first.
+    ``defects`` lists what was repaired (short codes for logs), never anything user-facing.
     """
 
     subject: str = ""
@@ -119,6 +120,7 @@ class ParsedMail:
     list_id: str = ""
     return_path: str = ""
     loop_headers: tuple[tuple[str, str], ...] = ()
+    auth_results: tuple[str, ...] = ()
     defects: tuple[str, ...] = ()
 
     @property
@@ -500,7 +502,7 @@ def _addresses(part: Message, name: str, limits: Limits, defects: list[str]) -> 
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,990}>")
 
 
-def _message_ids(value: str) -> list[str]:
+def message_ids(value: str) -> list[str]:
     """Return the ``<id>`` tokens of a Message-ID/In-Reply-To/References value."""
     found = _MESSAGE_ID.findall(value)
     if not found and value.split():
@@ -688,7 +690,7 @@ def _attachment(
         if isinstance(inner, Message):
             name = _first(inner, "subject")[:100] + ".eml"
     content = _payload(part, defects)
-    ids = _message_ids(one_line(_first(part, "content-id")))
+    ids = message_ids(one_line(_first(part, "content-id")))
     disposition = part.get_content_disposition()
     content_id = ids[0][1:-1][:250] if ids else ""
     return Attachment(
@@ -857,13 +859,13 @@ def _parse(raw: bytes, limits: Limits) -> ParsedMail:
     subject = _first(message, "Subject", prefer)
     if len(subject) > limits.max_subject:
         defects.append("subject-cut")
-    references = _message_ids(" ".join(_raw(message, "References")))
+    references = message_ids(" ".join(_raw(message, "References")))
     if len(references) > limits.max_references:
         defects.append("references-cut")
-    message_id = _message_ids(_first(message, "Message-ID"))
-    in_reply_to = _message_ids(_first(message, "In-Reply-To"))
+    message_id = message_ids(_first(message, "Message-ID"))
+    in_reply_to = message_ids(_first(message, "In-Reply-To"))
     reason, bounce, is_list = _automatic(message, headers, sender.address)
-    return_path = _message_ids(headers["Return-Path"])
+    return_path = message_ids(headers["Return-Path"])
     return ParsedMail(
         subject=subject[: limits.max_subject],
         from_name=sender.name,
@@ -885,5 +887,6 @@ def _parse(raw: bytes, limits: Limits) -> ParsedMail:
         list_id=headers["List-Id"][:255],
         return_path=return_path[0][1:-1] if return_path else "",
         loop_headers=tuple((name, headers[name][:255]) for name in _LOOP_HEADERS if headers[name]),
+        auth_results=tuple(one_line(v)[:1000] for v in _raw(message, "Authentication-Results")[:5]),
         defects=tuple(dict.fromkeys(defects)),
     )

@@ -80,10 +80,12 @@ def mail_each(
     headers: dict[str, str],
     per_recipient: Callable[[Recipient], dict[str, Any]] | None = None,
     exclude: Iterable[str] = (),
+    fresh_headers: Callable[[], dict[str, str]] | None = None,
 ) -> int:
     """Mail each recipient once, rendering the ``template`` path in their language; return how many.
 
-    The first line of the rendered text is the subject; ``per_recipient`` adds to the context.
+    The first line of the rendered text is the subject; ``per_recipient`` adds to the context;
+    ``fresh_headers`` gives headers that differ per message (a ``Message-ID``).
     """
     skip = {e.lower() for e in exclude if e}
     seen: set[str] = set()
@@ -100,9 +102,28 @@ def mail_each(
         message = EmailMessage(subject.strip()[:200], body.strip() + "\n", None, [recipient.email])
         message.extra_headers["Auto-Submitted"] = "auto-generated"
         message.extra_headers.update(headers)
+        if fresh_headers is not None:
+            message.extra_headers.update(fresh_headers())
         message.send()
         sent += 1
     return sent
+
+
+@dataclass(frozen=True)
+class Threading:
+    """Headers that keep a ticket's mail in one conversation: fixed ones and a per-message part."""
+
+    headers: dict[str, str]
+    fresh: Callable[[], dict[str, str]] | None = None
+
+
+_threading: list[Callable[[Ticket], Threading]] = []
+
+
+def register_threading(fn: Callable[[Ticket], Threading]) -> None:
+    """Let email intake add threading headers (Message-ID, References, Reply-To) to ticket mail."""
+    if fn not in _threading:
+        _threading.append(fn)
 
 
 def send(
@@ -110,11 +131,18 @@ def send(
 ) -> int:
     """Mail each recipient once about ``context["ticket"]``, rendering ``tickets/mail/<template>.txt``."""
     ticket = context["ticket"]
+    headers = {"X-Kaizen-Ticket": ticket.number}
+    fresh: Callable[[], dict[str, str]] | None = None
+    for hook in _threading:
+        threading = hook(ticket)
+        headers.update(threading.headers)
+        fresh = threading.fresh or fresh
     return mail_each(
         recipients,
         f"tickets/mail/{template}.txt",
         context,
-        headers={"X-Kaizen-Ticket": ticket.number},
+        headers=headers,
         per_recipient=lambda r: {"staff": r.staff, "url": link(ticket, staff=r.staff)},
         exclude=exclude,
+        fresh_headers=fresh,
     )

@@ -793,8 +793,9 @@ def _comment(
     channel: str,
     is_timeline: bool = False,
     label: str = "",
+    author: Person | None = None,
 ) -> Comment:
-    person = workflow.person_of(actor)
+    person = author or workflow.person_of(actor)
     comment = Comment(
         ticket=ticket,
         author=person,
@@ -815,7 +816,11 @@ def _comment(
     )
     now = timezone.now()
     bump: dict[str, Any] = {"updated_at": now}
-    by_requester = person is not None and person.pk == ticket.requester_id
+    # A reply written for someone else (mail from a requester's colleague on copy) is theirs,
+    # not the desk's: it is no first response and is forwarded to the desk like the requester's.
+    by_requester = person is not None and (
+        person.pk == ticket.requester_id or (author is not None and not is_staff_person(author, ticket))
+    )
     if by_requester:
         bump["last_requester_reply_at"] = now
     elif visibility == Visibility.PUBLIC and person is not None and ticket.first_response_at is None:
@@ -837,6 +842,11 @@ def _comment(
     return comment
 
 
+def is_staff_person(person: Person, ticket: Ticket) -> bool:
+    user = person.user if person.user_id else None
+    return user is not None and is_worker(user, ticket)
+
+
 def add_comment(
     ticket_id: int,
     *,
@@ -845,10 +855,12 @@ def add_comment(
     visibility: str = Visibility.PUBLIC,
     channel: str = Channel.PORTAL,
     is_timeline: bool = False,
+    author: Person | None = None,
 ) -> Comment:
     """Add a public reply or an internal work note; requesters reply publicly on their own tickets.
 
-    A requester's reply to a ticket waiting for them resumes it.
+    A requester's reply to a ticket waiting for them resumes it. A worker may record a public
+    reply written by ``author`` (mail intake: the sender of a message), which counts as theirs.
     """
     body = str(body or "").strip()
     if not body:
@@ -868,16 +880,27 @@ def add_comment(
         )
         worker = is_worker(actor, ticket)
         person = workflow.person_of(actor)
-        if not worker:
+        if author is not None:
+            if not worker:
+                raise PermissionDenied(_("You may not comment on this ticket."))
+            person, visibility, is_timeline = author, Visibility.PUBLIC, False
+        elif not worker:
             if person is None or person.pk != ticket.requester_id:
                 raise PermissionDenied(_("You may not comment on this ticket."))
             visibility, is_timeline = Visibility.PUBLIC, False
             if ticket.state_category in (StateCategory.CLOSED, StateCategory.CANCELLED):
                 raise ValidationError({"body": _("This ticket is closed; reopen it or open a new one.")})
         comment = _comment(
-            ticket, actor=actor, body=body, visibility=visibility, channel=channel, is_timeline=is_timeline
+            ticket,
+            actor=actor,
+            body=body,
+            visibility=visibility,
+            channel=channel,
+            is_timeline=is_timeline,
+            author=author,
         )
-        if not worker and ticket.state.code == "pending_customer":
+        by_requester = person is not None and person.pk == ticket.requester_id
+        if (by_requester or not worker) and ticket.state.code == "pending_customer":
             # A workflow changed to not resume keeps the state; the reply is recorded anyway.
             with contextlib.suppress(ActionNotAllowed, ValidationError):
                 transition(ticket, "resume", actor=None, params={}, system=True, rule=_("Requester replied"))

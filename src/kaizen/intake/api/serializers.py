@@ -1,0 +1,100 @@
+"""Serializers of the mail intake API: mailboxes (the IMAP password is write-only), received mail."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rest_framework import serializers
+
+from kaizen.core.api.serializers import StrictModelSerializer
+
+from ..models import InboundMail, Mailbox
+
+COMMON = ["id", "version", "created_at", "updated_at"]
+
+
+class MailboxSerializer(StrictModelSerializer):
+    """A mailbox. ``imap_password`` is accepted, never returned; ``has_password`` tells if one is set."""
+
+    imap_password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=500, style={"input_type": "password"}
+    )
+    has_password = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Mailbox
+        fields: ClassVar[list[str]] = [
+            "name",
+            "address",
+            "organisation",
+            "description",
+            "is_enabled",
+            "kind",
+            "default_team",
+            "default_service",
+            "unknown_senders",
+            "trusted_domains",
+            "imap_host",
+            "imap_port",
+            "imap_security",
+            "imap_username",
+            "imap_password",
+            "has_password",
+            "imap_folder",
+            "archive_folder",
+            "last_polled_at",
+            "last_received_at",
+            "last_error",
+            "last_error_at",
+            *COMMON,
+        ]
+        read_only_fields: ClassVar[list[str]] = [
+            "last_polled_at",
+            "last_received_at",
+            "last_error",
+            "last_error_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_has_password(self, obj: Mailbox) -> bool:
+        """Tell whether an IMAP password is stored."""
+        return bool(obj.imap_password)
+
+
+class InboundMailSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A received message and what became of it (read-only; the original is at ``original``)."""
+
+    ticket_number = serializers.CharField(source="ticket.number", read_only=True, default=None)
+    original = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InboundMail
+        fields: ClassVar[list[str]] = [
+            "id",
+            "mailbox",
+            "transport",
+            "received_at",
+            "size",
+            "message_id",
+            "sender",
+            "subject",
+            "state",
+            "reason",
+            "spoofed",
+            "ticket",
+            "ticket_number",
+            "comment",
+            "processed_at",
+            "original",
+        ]
+        read_only_fields = fields
+
+    def get_original(self, obj: InboundMail) -> str:
+        """Return where the message's original bytes are downloaded."""
+        return f"/api/v1/mail-messages/{obj.pk}/original/"
+
+
+def stored(mail: InboundMail, duplicate: bool) -> dict[str, Any]:
+    """Return the answer to an upload: the stored message and whether it was a redelivery."""
+    return {"id": mail.pk, "state": mail.state, "duplicate": duplicate, "message_id": mail.message_id}

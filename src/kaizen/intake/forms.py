@@ -1,0 +1,81 @@
+"""Forms of the mail intake pages: mailboxes (the IMAP password is write-only)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kaizen.core.forms import RecordForm
+
+from .models import Mailbox
+
+MAILBOX_FIELDS = [
+    "name",
+    "address",
+    "organisation",
+    "description",
+    "is_enabled",
+    "kind",
+    "default_team",
+    "default_service",
+    "unknown_senders",
+    "trusted_domains",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+    "imap_username",
+    "imap_password",
+    "imap_folder",
+    "archive_folder",
+]
+
+
+def _ascii_folder(value: str) -> str:
+    value = (value or "").strip()
+    if value and (not value.isascii() or not value.isprintable()):
+        raise forms.ValidationError(_("Use the folder's ASCII name (letters, digits, / and .)."))
+    return value
+
+
+class MailboxForm(RecordForm):
+    """A mailbox; the organisation is chosen once, at creation; the password is never shown."""
+
+    imap_password = forms.CharField(
+        label=_("IMAP password"),
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to keep the stored password."),
+    )
+
+    class Meta:
+        model = Mailbox
+        fields: ClassVar[list[str]] = MAILBOX_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields.pop("organisation", None)
+
+    def clean_imap_folder(self) -> str:
+        return _ascii_folder(self.cleaned_data.get("imap_folder", "")) or "INBOX"
+
+    def clean_archive_folder(self) -> str:
+        return _ascii_folder(self.cleaned_data.get("archive_folder", ""))
+
+    def clean_imap_password(self) -> str:
+        value = self.cleaned_data.get("imap_password") or ""
+        if not value and self.instance.pk is not None:
+            return self.instance.imap_password  # keep the stored one
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        organisation = data.get("organisation") or getattr(self.instance, "organisation", None)
+        for name in ("default_service", "default_team"):
+            value = data.get(name)
+            if value is not None and organisation is not None and value.organisation_id != organisation.pk:
+                self.add_error(name, _("Choose one of the mailbox's organisation."))
+        return data

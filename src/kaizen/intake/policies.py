@@ -1,0 +1,101 @@
+"""Pure decisions of email intake: loops, spoofing, who may follow up on a ticket (no ORM)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+LOOP_LIMIT = 20
+"""More messages than this from one sender to one mailbox within ``LOOP_WINDOW`` are a mail loop."""
+LOOP_WINDOW = 600
+"""Seconds."""
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.I)
+
+
+def domains(text: str) -> list[str]:
+    """Return the domains of a one-per-line (or comma-separated) list, lower case, once each."""
+    out: list[str] = []
+    for item in re.split(r"[\s,;]+", text or ""):
+        item = item.strip().lower().lstrip("@").rstrip(".")
+        if item and item not in out:
+            out.append(item)
+    return out
+
+
+def bad_domains(text: str) -> list[str]:
+    """Return the entries of a domain list that are not domain names."""
+    return [d for d in domains(text) if not _DOMAIN.match(d)]
+
+
+def domain_of(address: str) -> str:
+    """Return the domain of an address, lower case ("" without one)."""
+    return address.rpartition("@")[2].strip().lower() if "@" in address else ""
+
+
+def _covered(domain: str, trusted: Iterable[str]) -> bool:
+    return any(domain == d or domain.endswith("." + d) for d in trusted)
+
+
+def spoof_reason(from_address: str, trusted: Sequence[str], auth_results: Sequence[str]) -> str:
+    """Return why mail claiming ``from_address`` looks spoofed ("" when it does not).
+
+    Only addresses of the organisation's own domains are checked: their mail server adds an
+    ``Authentication-Results`` header (RFC 8601), the first one being its own; mail claiming such
+    a domain needs a ``pass`` for DMARC, DKIM or SPF in it. Mail of other domains is not judged
+    (we cannot know their policy; their own server rejected what it had to).
+    """
+    domain = domain_of(from_address)
+    if not domain or not _covered(domain, trusted):
+        return ""
+    if not auth_results:
+        return _("Mail from %(d)s without an authentication result from your mail server.") % {"d": domain}
+    results = {name.lower(): value.lower() for name, value in _RESULT.findall(auth_results[0])}
+    if "pass" in results.values():
+        return ""
+    failed = ", ".join(f"{k}={v}" for k, v in sorted(results.items())) or _("no result")
+    return _("Mail from %(d)s failed authentication (%(r)s).") % {"d": domain, "r": failed}
+
+
+def loop_reason(*, from_address: str, own_addresses: Iterable[str], recent_from_sender: int) -> str:
+    """Return why a human-looking message is part of a loop ("" when it is not).
+
+    Automatic mail (Auto-Submitted, bounces, lists) is decided by the parser; this catches the
+    rest: mail from one of our own addresses, and a sender writing faster than any person does
+    (an auto-responder that marks nothing).
+    """
+    sender = from_address.lower()
+    if not sender:
+        return _("The message has no sender address.")
+    if sender in {a.lower() for a in own_addresses if a}:
+        return _("The message comes from Kaizen's own address.")
+    if recent_from_sender >= LOOP_LIMIT:
+        return _("More than %(n)s messages from this sender within %(m)s minutes (a mail loop?).") % {
+            "n": LOOP_LIMIT,
+            "m": LOOP_WINDOW // 60,
+        }
+    return ""
+
+
+@dataclass(frozen=True)
+class Participant:
+    """How the sender of a reply stands to the ticket it names."""
+
+    is_staff: bool
+    same_organisation: bool
+    is_requester: bool
+    is_watcher: bool
+
+
+def may_follow_up(p: Participant) -> bool:
+    """Tell whether a reply from this sender is added to the ticket (else it opens a new one).
+
+    Staff who may see the ticket, its requester, its watchers and people of its organisation
+    (colleagues on copy who answer all) follow up; anyone else quoting a number or a Message-ID
+    never reaches another organisation's ticket.
+    """
+    return p.is_staff or p.is_requester or p.is_watcher or p.same_organisation
