@@ -32,7 +32,7 @@ demo:  ## start Kaizen with demo data on SQLite at http://127.0.0.1:8000
 
 test: dev tools test-unit test-e2e  ## install test dependencies and run the whole suite
 
-tools:  ## system packages the tests need (Debian's chromium, gettext, prometheus-alertmanager)
+tools:  ## system packages the tests need (Debian's chromium, gettext, prometheus-alertmanager, dovecot)
 	bash scripts/ensure_test_tools.sh
 
 # pytest-xdist: one worker per core, each with its own test database and data directory.
