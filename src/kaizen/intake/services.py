@@ -244,7 +244,7 @@ def process(mail_id: int) -> bool:
     """
     with transaction.atomic():
         mail = (
-            InboundMail.objects.select_for_update(skip_locked=True)
+            InboundMail.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=mail_id, state=MailState.PENDING)
             .select_related("mailbox__run_as", "mailbox__organisation")
             .first()
