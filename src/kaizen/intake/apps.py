@@ -14,6 +14,6 @@ class IntakeConfig(AppConfig):
     verbose_name = _("Email intake")
 
     def ready(self) -> None:
-        from . import threads
+        from . import demo, navigation, tasks, threads  # noqa: F401 (registrations)
 
         threads.install()

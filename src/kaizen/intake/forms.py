@@ -15,6 +15,7 @@ MAILBOX_FIELDS = [
     "name",
     "address",
     "organisation",
+    "serves_all",
     "description",
     "is_enabled",
     "kind",
@@ -58,6 +59,7 @@ class MailboxForm(RecordForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields.pop("organisation", None)
+            self.fields.pop("serves_all", None)
 
     def clean_imap_folder(self) -> str:
         return _ascii_folder(self.cleaned_data.get("imap_folder", "")) or "INBOX"
@@ -74,7 +76,8 @@ class MailboxForm(RecordForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         organisation = data.get("organisation") or getattr(self.instance, "organisation", None)
-        for name in ("default_service", "default_team"):
+        serves_all = data.get("serves_all") or getattr(self.instance, "serves_all", False)
+        for name in () if serves_all else ("default_service", "default_team"):
             value = data.get(name)
             if value is not None and organisation is not None and value.organisation_id != organisation.pk:
                 self.add_error(name, _("Choose one of the mailbox's organisation."))

@@ -53,7 +53,17 @@ class Mailbox(Record):
         on_delete=models.PROTECT,
         related_name="mailboxes",
         verbose_name=_("organisation"),
-        help_text=_("Tickets opened from this mailbox belong to this organisation."),
+        help_text=_(
+            "Tickets opened from this mailbox belong to this organisation (unknown senders join it)."
+        ),
+    )
+    serves_all = models.BooleanField(
+        _("every organisation's mail"),
+        default=False,
+        help_text=_(
+            "One address for every customer: a known sender's ticket belongs to the sender's organisation. "
+            "Set when the mailbox is created, by an administrator of every organisation."
+        ),
     )
     description = models.TextField(_("description"), blank=True, max_length=2000)
     is_enabled = models.BooleanField(_("enabled"), default=True)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from kaizen.accounts import services as accounts
 from kaizen.accounts.models import Person
+from kaizen.core import access
 from kaizen.core.access import Role
 from kaizen.core.services import create_record, delete_record, update_record
 from kaizen.mail import parse as mailparse
@@ -57,10 +58,14 @@ def create_mailbox(*, actor: Any, data: Mapping[str, Any]) -> Mailbox:
         PermissionDenied: the actor may not configure mail intake in that organisation.
         ValidationError: invalid settings.
     """
+    if data.get("serves_all") and access.org_scope(actor, [Role.ADMIN]) is not access.ALL:
+        raise PermissionDenied(_("Only an administrator of every organisation may create such a mailbox."))
     with transaction.atomic():
         mailbox = create_record(Mailbox, actor=actor, data=dict(data))
         user = accounts.create_service_account(
-            organisation_id=mailbox.organisation_id,
+            # A mailbox for everyone's mail works the tickets of every organisation; its threading
+            # still lets a sender reach only tickets they may follow up (policies.may_follow_up).
+            organisation_id=None if mailbox.serves_all else mailbox.organisation_id,
             username=f"mailbox-{mailbox.pk}",
             role=Role.AGENT,
             purpose=f"mailbox {mailbox.pk}",
@@ -75,9 +80,11 @@ def update_mailbox(
 ) -> Mailbox:
     """Change a mailbox's settings (not its organisation); an empty password keeps the stored one."""
     changes = dict(changes)
-    fixed = {"organisation", "organisation_id", "run_as", "uid_validity", "last_uid"}
+    fixed = {"organisation", "organisation_id", "serves_all", "run_as", "uid_validity", "last_uid"}
     if fixed & set(changes):
-        raise ValidationError(_("The organisation of a mailbox cannot change."))
+        raise ValidationError(
+            _("The organisation of a mailbox, and whether it serves every organisation, cannot change.")
+        )
     if not changes.get("imap_password"):
         changes.pop("imap_password", None)
     with transaction.atomic():
@@ -441,7 +448,7 @@ def _new_ticket(
         "title": (parsed.subject.strip() or _("(no subject)"))[:200],
         "description": _text(parsed, strip=False),
         "requester": person,
-        "organisation": mailbox.organisation,
+        "organisation": person.organisation if mailbox.serves_all else mailbox.organisation,
         "channel": Channel.EMAIL,
     }
     if mailbox.default_team_id:

@@ -47,6 +47,7 @@ class MailboxUI(ModelUI):
         "name",
         "address",
         "organisation",
+        "serves_all",
         "description",
         "is_enabled",
         "kind",

@@ -27,6 +27,7 @@ class MailboxSerializer(StrictModelSerializer):
             "name",
             "address",
             "organisation",
+            "serves_all",
             "description",
             "is_enabled",
             "kind",

@@ -263,3 +263,38 @@ def test_processing_a_message_twice_does_nothing_the_second_time(office, deliver
     got = deliver(message())
     assert services.process(got.pk) is False
     assert Ticket.objects.count() == 1
+
+
+def test_a_mailbox_for_every_organisation_files_tickets_under_the_senders_organisation(office, deliver):
+    other = OrganisationFactory(name="別顧客")
+    PersonFactory(organisation=other, email="kato@other.test", name="加藤")
+    shared = office.create_mailbox(office.admin, name="共通窓口", address="all@desk.test", serves_all=True)
+    mine = deliver(message(to="all@desk.test"), mailbox=shared).ticket
+    theirs = deliver(
+        message(sender="kato@other.test", name="加藤", to="all@desk.test"), mailbox=shared
+    ).ticket
+    assert mine.organisation == office.org and theirs.organisation == other
+    # the shared mailbox sees both organisations, but a sender still reaches only their own tickets
+    probe = deliver(
+        message(
+            sender="kato@other.test", name="", to="all@desk.test", subject=f"Re: {mine.number}", body="覗き見"
+        ),
+        mailbox=shared,
+    )
+    assert probe.ticket_id not in (mine.pk,) and probe.ticket.organisation == other
+    stranger = deliver(message(sender="nobody@else.test", name="", to="all@desk.test"), mailbox=shared)
+    assert stranger.ticket.organisation == office.org  # unknown senders join the mailbox's organisation
+
+
+def test_only_an_administrator_of_every_organisation_creates_a_mailbox_for_all(office):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    with pytest.raises(PermissionDenied):
+        office.create_mailbox(name="共通", address="all@desk.test", serves_all=True)
+    with pytest.raises(ValidationError):
+        services.update_mailbox(
+            office.mailbox.pk,
+            actor=office.manager,
+            changes={"serves_all": True},
+            version=office.mailbox.version,
+        )

@@ -152,3 +152,12 @@ def test_poll_now_on_an_smtp_mailbox_says_there_is_nothing_to_poll(office: Offic
         client_for(office.agent).get(reverse("intake:mailboxes-poll", args=[office.mailbox.pk])).status_code
         == 405
     )
+
+
+def test_managers_find_mailboxes_in_the_navigation_and_the_poll_is_scheduled(office: Office) -> None:
+    from huey.contrib.djhuey import HUEY
+
+    url = reverse("intake:mailboxes-list")
+    assert url in client_for(office.manager).get(reverse("dashboard")).content.decode()
+    assert url not in client_for(office.agent).get(reverse("dashboard")).content.decode()
+    assert "poll_mailboxes" in {t.__name__ for t in HUEY._registry._periodic_tasks}
