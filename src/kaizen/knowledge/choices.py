@@ -44,3 +44,4 @@ class Outcome(models.TextChoices):
 
     ANSWERED = "answered", _("Answered by an article")
     TICKET = "ticket", _("Ticket created")
+    UNANSWERED = "unanswered", _("No article answered it")

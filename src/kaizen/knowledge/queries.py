@@ -113,7 +113,8 @@ def diff(
 
 @dataclass(frozen=True)
 class DeflectionRate:
-    """Portal questions with suggested articles over a period: answered by an article, or ticketed."""
+    """Portal questions with suggested articles over a period: answered by an article, or ticketed
+    (questions nothing answered on the ask page are not counted: no article was there to deflect)."""
 
     answered: int
     ticketed: int

@@ -596,3 +596,14 @@ def record_ticket(
     if not ids:
         return None
     return _record_question(actor, question=question, suggested=ids, outcome=Outcome.TICKET, ticket=ticket)
+
+
+def record_unanswered(actor: Any, *, question: Any, suggested: Iterable[Any] = ()) -> Deflection:
+    """Record a question no published article answered (the ask page): it feeds the FAQ candidates.
+
+    Raises:
+        ValidationError: an empty question.
+        PermissionDenied: the login has no person record.
+    """
+    with transaction.atomic():
+        return _record_question(actor, question=question, suggested=suggested, outcome=Outcome.UNANSWERED)

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -140,6 +141,122 @@ def suggest(request: HttpRequest) -> HttpResponse:
     """Articles that may answer what the requester is typing (htmx partial of the report form)."""
     question = request.GET.get("title", "")
     return render(request, "portal/_suggestions.html", {"suggestions": _suggestions(request, question)})
+
+
+# -- the ask page: questions answered from published articles, or handed over as a ticket ----------
+
+ASK_SALT = "kaizen.portal.ask"
+ASK_TURNS = 10
+"""Questions one conversation keeps (the oldest are dropped); the hand-over carries them all."""
+
+
+def _conversation(request: HttpRequest) -> list[dict[str, Any]]:
+    """Return the turns so far from the signed hidden field (a tampered or stale one starts afresh)."""
+    raw = request.POST.get("conversation", "")
+    try:
+        turns = signing.loads(raw, salt=ASK_SALT, max_age=86_400) if raw else []
+    except signing.BadSignature:
+        return []
+    if not isinstance(turns, list):
+        return []
+    out = []
+    for turn in turns[-ASK_TURNS:]:
+        if isinstance(turn, dict) and isinstance(turn.get("q"), str) and isinstance(turn.get("ids"), list):
+            out.append(
+                {"q": turn["q"][:MAX_TITLE], "ids": [i for i in turn["ids"] if isinstance(i, int)][:5]}
+            )
+    return out
+
+
+def _turn_view(request: HttpRequest, turns: list[dict[str, Any]], latest: list[dict[str, Any]]) -> list[Any]:
+    """Return the turns with their articles for display (the latest with its marked-up hits)."""
+    ids = {i for t in turns[:-1] for i in t["ids"]}
+    articles = {
+        a.pk: a
+        for a in Article.objects.visible_to(request.user).filter(pk__in=ids).only("pk", "number", "title")
+    }
+    shown = []
+    for index, turn in enumerate(turns):
+        if index == len(turns) - 1:
+            answers = latest
+        else:
+            answers = [
+                {
+                    "id": a.pk,
+                    "number": a.number,
+                    "title_html": a.title,
+                    "url": reverse("knowledge:articles-detail", args=[a.pk]),
+                }
+                for i in turn["ids"]
+                if (a := articles.get(i)) is not None
+            ]
+        shown.append({"q": turn["q"], "answers": answers})
+    return shown
+
+
+@login_required
+def ask(request: HttpRequest) -> HttpResponse:
+    """Ask in your own words: answers from published articles, or a hand-over to the service desk."""
+    turns = _conversation(request) if request.method == "POST" else []
+    latest: list[dict[str, Any]] = []
+    error = ""
+    if request.method == "POST":
+        question = " ".join(request.POST.get("question", "").split())
+        if not question:
+            error = _("Type your question first.")
+        elif len(question) > MAX_TITLE:
+            error = _("At most %(n)s characters.") % {"n": MAX_TITLE}
+        else:
+            latest = _suggestions(request, question)
+            turns = [*turns, {"q": question, "ids": [s["id"] for s in latest]}][-ASK_TURNS:]
+            if not latest:  # nothing to offer: the question feeds the FAQ candidates
+                with contextlib.suppress(ValidationError, PermissionDenied):
+                    knowledge.record_unanswered(request.user, question=question)
+    context = {
+        "turns": _turn_view(request, turns, latest) if turns else [],
+        "conversation": signing.dumps(turns, salt=ASK_SALT) if turns else "",
+        "suggested": turns[-1]["ids"] if turns else [],
+        "last_question": turns[-1]["q"] if turns else "",
+        "error": error,
+    }
+    template = "portal/_ask_turns.html" if request.headers.get("HX-Request") else "portal/ask.html"
+    return render(request, template, context, status=400 if error else 200)
+
+
+def _transcript(request: HttpRequest, turns: list[dict[str, Any]]) -> str:
+    ids = {i for t in turns for i in t["ids"]}
+    numbers = dict(Article.objects.visible_to(request.user).filter(pk__in=ids).values_list("pk", "number"))
+    lines = [_("Conversation on the ask page before this ticket:"), ""]
+    for turn in turns:
+        offered = ", ".join(numbers[i] for i in turn["ids"] if i in numbers) or _("no article found")
+        lines += [_("Question: %(q)s") % {"q": turn["q"]}, _("Articles offered: %(a)s") % {"a": offered}, ""]
+    return "\n".join(lines).strip()
+
+
+@login_required
+@require_POST
+def ask_ticket(request: HttpRequest) -> HttpResponse:
+    """Hand the conversation over to the service desk as an incident with the transcript."""
+    turns = _conversation(request)
+    if not turns:
+        messages.error(request, _("Ask your question first."))
+        return HttpResponseRedirect(reverse("portal:ask"))
+    payload = {
+        "title": turns[0]["q"][:MAX_TITLE],
+        "description": _transcript(request, turns),
+        "channel": "chat",
+    }
+    try:
+        ticket = services.create_ticket(actor=request.user, kind=Kind.INCIDENT, data=payload)
+    except (*SERVICE_ERRORS, ActionNotAllowed) as exc:
+        messages.error(request, _errors(exc))
+        return HttpResponseRedirect(reverse("portal:ask"))
+    offered = [i for t in turns for i in t["ids"]]
+    if offered:  # articles were offered and did not help: counts against the deflection rate
+        with contextlib.suppress(ValidationError, PermissionDenied):
+            knowledge.record_ticket(request.user, question=turns[-1]["q"], ticket=ticket, suggested=offered)
+    messages.success(request, _("Thank you. Your ticket is %(number)s.") % {"number": ticket.number})
+    return HttpResponseRedirect(_url(ticket))
 
 
 @login_required
