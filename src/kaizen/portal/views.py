@@ -190,7 +190,7 @@ def _turn_view(request: HttpRequest, turns: list[dict[str, Any]], latest: list[d
                 for i in turn["ids"]
                 if (a := articles.get(i)) is not None
             ]
-        shown.append({"q": turn["q"], "answers": answers})
+        shown.append({"q": turn["q"], "answers": answers, "ids": turn["ids"]})
     return shown
 
 
@@ -215,7 +215,6 @@ def ask(request: HttpRequest) -> HttpResponse:
     context = {
         "turns": _turn_view(request, turns, latest) if turns else [],
         "conversation": signing.dumps(turns, salt=ASK_SALT) if turns else "",
-        "suggested": turns[-1]["ids"] if turns else [],
         "last_question": turns[-1]["q"] if turns else "",
         "error": error,
     }
