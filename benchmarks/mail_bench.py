@@ -68,13 +68,21 @@ TOPICS = [
     ("パスワードの再設定をお願いします", "アカウントがロックされました。再設定をお願いします。"),
     ("共有フォルダにアクセスできません", "経理の共有フォルダを開くと権限がないと表示されます。"),
     ("メールが届かない", "取引先からのメールが届いていないようです。迷惑メールにもありません。"),
-    ("Outlook keeps asking for my password", "Since this morning Outlook asks for my password again and again."),
+    (
+        "Outlook keeps asking for my password",
+        "Since this morning Outlook asks for my password again and again.",
+    ),
     ("New laptop for a new hire", "Please prepare a laptop for our new member starting on Monday."),
     ("Wi-Fi drops in meeting room B", "The wireless connection drops every few minutes in meeting room B."),
     ("経費精算システムでエラー", "経費精算の申請ボタンを押すとシステムエラーが表示されます。"),
     ("ソフトウェアのインストール依頼", "業務で使う Visio のインストールをお願いします。"),
 ]
-REPLIES = ["再起動したら直りました。", "まだ直りません。画面の写真を添付します。", "Thanks, it works now.", "確認しました。"]
+REPLIES = [
+    "再起動したら直りました。",
+    "まだ直りません。画面の写真を添付します。",
+    "Thanks, it works now.",
+    "確認しました。",
+]
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 16
 
 
@@ -121,16 +129,23 @@ def generate(count: int, rng: random.Random, people: list[str]) -> list[dict[str
                 kind = "reply-id"
             else:
                 kind = "reply-subject"  # the number is added when sending, once the ticket exists
-            msg.set_content(f"{rng.choice(REPLIES)}\n\n2026年12月1日 サポート <help@desk.example>:\n> 以前のやり取り\n> 引用")
+            msg.set_content(
+                f"{rng.choice(REPLIES)}\n\n2026年12月1日 サポート <help@desk.example>:\n> 以前のやり取り\n> 引用"
+            )
         else:
             subject, body = TOPICS[rng.randrange(len(TOPICS))]
             subject = f"{subject} ({i})"
             if rng.random() < 0.2:
                 head, payload = _iso2022(subject, body)
                 raw = (
-                    f"From: {sender}\r\nTo: help@desk.example\r\nDate: {formatdate(localtime=True)}\r\n"
-                    f"Message-ID: <bench-{i}@customer.example>\r\n"
-                ).encode() + head + b"\r\n" + payload
+                    (
+                        f"From: {sender}\r\nTo: help@desk.example\r\nDate: {formatdate(localtime=True)}\r\n"
+                        f"Message-ID: <bench-{i}@customer.example>\r\n"
+                    ).encode()
+                    + head
+                    + b"\r\n"
+                    + payload
+                )
                 out.append({"kind": "new", "raw": raw, "subject": subject})
                 new_ids.append((len(out) - 1, f"<bench-{i}@customer.example>", subject))
                 continue
@@ -183,7 +198,9 @@ def child(opts: argparse.Namespace) -> dict[str, Any]:
             actor=manager, data={"name": "bench", "address": "help@desk.example", "organisation": org}
         )
     messages = generate(opts.messages, rng, people)
-    kinds = {k: sum(1 for m in messages if m["kind"] == k) for k in ("new", "reply-id", "reply-subject", "auto")}
+    kinds = {
+        k: sum(1 for m in messages if m["kind"] == k) for k in ("new", "reply-id", "reply-subject", "auto")
+    }
 
     # a. receive over LMTP, 4 clients; replies by subject name the ticket of their parent, which
     # exists only once processed: those are sent in a second round after the first processing.
@@ -237,17 +254,23 @@ def child(opts: argparse.Namespace) -> dict[str, Any]:
     connections.close_all()
     process_1 = process_all()
     numbers = dict(
-        InboundMail.objects.filter(ticket__isnull=False, state="created").values_list("subject", "ticket__number")
+        InboundMail.objects.filter(ticket__isnull=False, state="created").values_list(
+            "subject", "ticket__number"
+        )
     )
     for m in second:
         parent = m["subject"].removeprefix("Re: ")
-        m["raw"] = m["raw"].replace(b"Subject: Re: ", f"Subject: Re: [{numbers.get(parent, '')}] ".encode(), 1)
+        m["raw"] = m["raw"].replace(
+            b"Subject: Re: ", f"Subject: Re: [{numbers.get(parent, '')}] ".encode(), 1
+        )
     receive_2 = send_all(second)
     connections.close_all()
     process_2 = process_all()
     server.stop()
     states = dict(
-        InboundMail.objects.values_list("state").annotate(n=django.db.models.Count("id")).values_list("state", "n")
+        InboundMail.objects.values_list("state")
+        .annotate(n=django.db.models.Count("id"))
+        .values_list("state", "n")
     )
     total = len(messages)
     return {
@@ -307,7 +330,15 @@ def run(opts: argparse.Namespace, vendor: str) -> dict[str, Any]:
         maintenance, url = database_url(opts.database_url, DB_NAME)
         prepare_database(maintenance, reuse=False, name=DB_NAME)
         env["KAIZEN_DATABASE_URL"] = url
-    argv = [sys.executable, __file__, "--child", "--messages", str(opts.messages), "--workers", str(opts.workers)]
+    argv = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--messages",
+        str(opts.messages),
+        "--workers",
+        str(opts.workers),
+    ]
     log(f"{vendor}: {opts.messages:,} messages, {opts.workers} workers ...")
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:

@@ -63,7 +63,7 @@ from kaizen.releases.api.views import (
     ReleaseViewSet,
 )
 from kaizen.requests.api.views import CatalogItemViewSet, TaskViewSet
-from kaizen.search.api.views import SearchView
+from kaizen.search.api.views import SearchView, SimilarView
 from kaizen.slm.api.reports import SlaReportView
 from kaizen.slm.api.views import (
     AgreementViewSet,
@@ -138,6 +138,7 @@ urlpatterns = [
     path("attachments/<int:pk>/content/", AttachmentContentView.as_view(), name="api-attachment-content"),
     path("reports/sla/", SlaReportView.as_view(), name="api-sla-report"),
     path("search/", SearchView.as_view(), name="api-search"),
+    path("search/similar/", SimilarView.as_view(), name="api-similar"),
     path("change-calendar/", ChangeCalendarView.as_view(), name="api-change-calendar"),
     path("cab-agenda/", CabAgendaView.as_view(), name="api-cab-agenda"),
     path("change-risk-questions/", RiskQuestionsView.as_view(), name="api-change-risk-questions"),

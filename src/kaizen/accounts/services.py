@@ -200,8 +200,9 @@ def create_login(
     return user
 
 
-def create_service_account(*, organisation_id: int, username: str, role: str, purpose: str) -> User:
-    """Create a login-less user holding ``role`` in one organisation, for an integration to act as.
+def create_service_account(*, organisation_id: int | None, username: str, role: str, purpose: str) -> User:
+    """Create a login-less user holding ``role`` in one organisation (every one for ``None``), for an
+    integration to act as.
 
     The caller has already authorised the integration it belongs to (a manager configuring a
     monitoring source); the account cannot log in (no usable password) and is audited like any

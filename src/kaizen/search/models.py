@@ -40,6 +40,9 @@ class SearchEntry(models.Model):
     title = models.CharField(_("title"), max_length=300)
     excerpt = models.TextField(_("excerpt"), blank=True)
     tokens = models.TextField(_("analysed terms"), blank=True)
+    vector = models.BinaryField(
+        _("meaning vector"), null=True, editable=False, help_text="float16, see kaizen.search.similarity"
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

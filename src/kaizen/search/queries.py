@@ -67,6 +67,19 @@ def _visible(user: Any, types: frozenset[str] | None) -> Q:
     return condition
 
 
+def visible_condition(user: Any, types: frozenset[str] | None) -> Q:
+    """Return the condition on index entries that keeps the records of ``types`` ``user`` may see."""
+    return _visible(user, types)
+
+
+def matching_ids(user: Any, text: str, types: frozenset[str] | None, limit: int) -> list[int]:
+    """Return the ids of the visible entries sharing any term with ``text``, best first."""
+    terms = analyzer.query_terms(text[:MAX_QUERY])
+    if not terms:
+        return []
+    return [pk for pk, _score in _matches(terms, _visible(user, types), limit, 0, any_term=True)]
+
+
 def _check(q: str, types: Collection[str] | None, limit: int, offset: int) -> frozenset[str] | None:
     errors: dict[str, str] = {}
     if not q.strip():

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import transaction
 
-from . import analyzer, queries, sources
+from . import analyzer, queries, similarity, sources
 from .models import SearchEntry
 from .sources import Document
 
@@ -24,14 +24,14 @@ def index(document: Document) -> SearchEntry:
 
     A record that changed type within its source (a ticket reclassified) loses its old entry.
     """
-    return _store(document, _tokens(document))
+    return _store(document, _tokens(document), similarity.vector_of(document.title, document.excerpt))
 
 
 def _tokens(document: Document) -> str:
     return analyzer.index_text(f"{document.title}\n{document.body}")
 
 
-def _store(document: Document, tokens: str) -> SearchEntry:
+def _store(document: Document, tokens: str, vector: bytes | None) -> SearchEntry:
     source = sources.source_of(document.record_type)
     others = sorted(source.record_types - {document.record_type}) if source else []
     with transaction.atomic():
@@ -47,6 +47,7 @@ def _store(document: Document, tokens: str) -> SearchEntry:
                 "title": document.title[:300],
                 "excerpt": document.excerpt,
                 "tokens": tokens,
+                "vector": vector,
             },
         )
     return entry
@@ -110,10 +111,14 @@ def reindex_all() -> int:
 
 
 def _write(batch: list[Document], seen: set[tuple[str, int]]) -> int:
-    analysed = [(document, _tokens(document)) for document in batch]  # outside the write transaction
+    # Analysed and embedded outside the write transaction, the vectors in one batch.
+    vectors = similarity.vectors_of([(d.title, d.excerpt) for d in batch])
+    analysed = [
+        (document, _tokens(document), vector) for document, vector in zip(batch, vectors, strict=True)
+    ]
     with transaction.atomic():
-        for document, tokens in analysed:
-            _store(document, tokens)
+        for document, tokens, vector in analysed:
+            _store(document, tokens, vector)
             seen.add((document.record_type, document.record_id))
     return len(batch)
 

@@ -10,7 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.safestring import mark_safe
 
-from . import queries, sources
+from kaizen.core import access
+from kaizen.tickets import panels
+
+from . import queries, similarity, sources
 from .forms import SearchForm
 
 PAGE = 20
@@ -69,3 +72,25 @@ def page(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@panels.register(35)
+def similar_panel(request: HttpRequest, ticket: Any) -> tuple[str, dict[str, Any]] | None:
+    """The ticket page panel: past incidents, problems and articles most alike to the ticket (staff)."""
+    if not access.has_any_role(request.user, access.STAFF_ROLES):
+        return None
+    found = similarity.similar_to(request.user, ticket.kind, ticket.pk)
+    if not found:
+        return None
+    labels = dict(SearchForm().fields["type"].choices)
+    rows = [
+        {
+            "type": labels.get(s.record_type, s.record_type),
+            "number": s.number,
+            "title": s.title,
+            "score": f"{s.score:.2f}",
+            "url": sources.url_of(request.user, s.record_type, s.record_id),
+        }
+        for s in found
+    ]
+    return "search/_similar.html", {"similar": rows}

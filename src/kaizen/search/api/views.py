@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import queries
+from .. import queries, similarity, sources
 
 
 def _integer(request: Request, name: str, default: int) -> int:
@@ -65,5 +65,51 @@ class SearchView(APIView):
                 ],
                 "terms": found.terms,
                 "next_offset": offset + limit if found.has_more else None,
+            }
+        )
+
+
+class SimilarView(APIView):
+    """The records most alike in meaning to one record you may see (Japanese and English alike).
+
+    ``type`` and ``id`` name the record (``incident`` and its id); ``limit`` 1 to 20 (default 5).
+    Only incidents, problems and knowledge articles are offered, each with its similarity (0 to 1).
+    """
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("type", str, required=True, description="Record type of the record."),
+            OpenApiParameter("id", int, required=True, description="Id of the record."),
+            OpenApiParameter("limit", int, description="1 to 20 (default 5)."),
+        ],
+        responses={200: dict},
+    )
+    def get(self, request: Request) -> Response:
+        record_type = request.query_params.get("type", "")
+        if record_type not in sources.record_types():
+            raise serializers.ValidationError(
+                {"type": [_("Unknown record type: %(types)s.") % {"types": record_type[:40]}]}
+            )
+        if "id" not in request.query_params:
+            raise serializers.ValidationError({"id": [_("A whole number is required.")]})
+        record_id = _integer(request, "id", 0)
+        limit = _integer(request, "limit", 5)
+        if not 1 <= limit <= 20:
+            raise serializers.ValidationError({"limit": [_("The limit is 1 to %(n)s.") % {"n": 20}]})
+        found = similarity.similar_to(request.user, record_type, record_id, limit=limit)
+        return Response(
+            {
+                "results": [
+                    {
+                        "type": s.record_type,
+                        "id": s.record_id,
+                        "number": s.number,
+                        "title": s.title,
+                        "score": s.score,
+                    }
+                    for s in found
+                ]
             }
         )

@@ -1,0 +1,130 @@
+"""Similar items: the records most alike in meaning to a ticket, from vectors stored in the index.
+
+Each index entry stores a vector of its title and excerpt (:mod:`.similar`'s Universal Sentence
+Encoder, 512 float16 values, 1 KB), written with the entry. A ticket's similar items are found
+among bounded candidates, never by scanning the whole index: the entries sharing any of its words
+(the full-text index, up to ``TEXT_CANDIDATES``) and the latest ``RECENT_CANDIDATES`` entries of the
+wanted types (so that a Japanese ticket finds its English twin, which shares no word), both
+through the user's visibility, then ranked by cosine similarity. Without the model package the
+vectors are empty and the ranking is the full-text one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import queries, similar
+from .models import SearchEntry
+
+log = logging.getLogger("kaizen.search")
+
+MODEL = similar.UseEmbedder.name
+TEXT_CANDIDATES = 100
+RECENT_CANDIDATES = 2000
+MIN_SCORE = 0.35
+"""Cosine similarity below which a candidate is not shown (unrelated texts score 0.1 to 0.3)."""
+EXCERPT_CHARS = 600
+SIMILAR_TYPES = ("incident", "problem", "article")
+
+_lock = threading.Lock()
+_embedder: Any = None
+_unavailable = False
+
+
+def embedder() -> similar.Embedder | None:
+    """Return the process's model (loaded once), or None when its package is not installed."""
+    global _embedder, _unavailable
+    if _embedder is None and not _unavailable:
+        with _lock:
+            if _embedder is None and not _unavailable:
+                try:
+                    _embedder = similar.make_embedder(MODEL)
+                except similar.EmbedderUnavailable:
+                    log.warning("similar items without a model: %s is not installed", MODEL)
+                    _unavailable = True
+    return _embedder  # type: ignore[no-any-return]
+
+
+def _text(title: str, excerpt: str) -> str:
+    return f"{title}\n{excerpt[:EXCERPT_CHARS]}".strip()
+
+
+def vectors_of(texts: Sequence[tuple[str, str]]) -> list[bytes | None]:
+    """Return the stored form (float16 bytes) of the vectors of (title, excerpt) pairs."""
+    model = embedder()
+    if model is None or not texts:
+        return [None] * len(texts)
+    out: list[bytes | None] = []
+    for vector in model.embed([_text(t, e) for t, e in texts]):
+        array = np.asarray(vector, dtype=np.float16)
+        out.append(array.tobytes() if np.any(array) else None)
+    return out
+
+
+def vector_of(title: str, excerpt: str) -> bytes | None:
+    """Return the stored form of one (title, excerpt) vector."""
+    return vectors_of([(title, excerpt)])[0]
+
+
+@dataclass(frozen=True)
+class Similar:
+    """A record alike in meaning, with its cosine similarity to the ticket (0 to 1)."""
+
+    record_type: str
+    record_id: int
+    number: str
+    title: str
+    score: float
+
+
+def similar_to(
+    user: Any, record_type: str, record_id: int, *, types: Collection[str] = SIMILAR_TYPES, limit: int = 5
+) -> list[Similar]:
+    """Return up to ``limit`` records ``user`` may see that are most alike to the given record
+    (nothing when the user may not see that record: its text must not steer what they are shown)."""
+    entry = (
+        SearchEntry.objects.filter(queries.visible_condition(user, frozenset({record_type})))
+        .filter(record_type=record_type, record_id=record_id)
+        .first()
+    )
+    if entry is None:
+        return []
+    wanted = frozenset(types)
+    visible = queries.visible_condition(user, wanted)
+    ids: list[int] = []
+    if entry.title.strip():
+        ids += queries.matching_ids(user, f"{entry.title}\n{entry.excerpt[:300]}", wanted, TEXT_CANDIDATES)
+    recent = (
+        SearchEntry.objects.filter(visible, vector__isnull=False).order_by("-id").values_list("pk", flat=True)
+    )
+    ids += list(recent[:RECENT_CANDIDATES])
+    rows = list(
+        SearchEntry.objects.filter(pk__in=set(ids))
+        .exclude(pk=entry.pk)
+        .values_list("pk", "record_type", "record_id", "number", "title", "vector")
+    )
+    stored = entry.vector
+    query = np.frombuffer(bytes(stored), dtype=np.float16) if stored is not None else None
+    scored: list[tuple[float, tuple[Any, ...]]] = []
+    if query is not None:
+        with_vectors = [r for r in rows if r[5]]
+        if with_vectors:
+            matrix = np.frombuffer(
+                b"".join(bytes(r[5] or b"") for r in with_vectors), dtype=np.float16
+            ).reshape(len(with_vectors), -1)
+            scores = matrix.astype(np.float32) @ query.astype(np.float32)
+            scored = [(float(s), r) for s, r in zip(scores, with_vectors, strict=True) if s >= MIN_SCORE]
+    else:  # no model: the full-text order, scored by rank
+        order = {pk: len(ids) - i for i, pk in enumerate(ids)}
+        scored = [(order.get(r[0], 0) / max(len(ids), 1), r) for r in rows]
+    scored.sort(key=lambda item: (-item[0], -item[1][0]))
+    return [
+        Similar(record_type=r[1], record_id=r[2], number=r[3], title=r[4], score=round(min(s, 1.0), 3))
+        for s, r in scored[:limit]
+    ]
