@@ -72,12 +72,14 @@ def visible_condition(user: Any, types: frozenset[str] | None) -> Q:
     return _visible(user, types)
 
 
-def matching_ids(user: Any, text: str, types: frozenset[str] | None, limit: int) -> list[int]:
-    """Return the ids of the visible entries sharing any term with ``text``, best first."""
+def matching_ids(
+    user: Any, text: str, types: frozenset[str] | None, limit: int, *, any_term: bool = False
+) -> list[int]:
+    """Return the ids of the visible entries holding every term of ``text`` (or any), best first."""
     terms = analyzer.query_terms(text[:MAX_QUERY])
     if not terms:
         return []
-    return [pk for pk, _score in _matches(terms, _visible(user, types), limit, 0, any_term=True)]
+    return [pk for pk, _score in _matches(terms, _visible(user, types), limit, 0, any_term=any_term)]
 
 
 def _check(q: str, types: Collection[str] | None, limit: int, offset: int) -> frozenset[str] | None:

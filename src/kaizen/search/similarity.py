@@ -2,8 +2,8 @@
 
 Each index entry stores a vector of its title and excerpt (:mod:`.similar`'s Universal Sentence
 Encoder, 512 float16 values, 1 KB), written with the entry. A ticket's similar items are found
-among bounded candidates, never by scanning the whole index: the entries sharing any of its words
-(the full-text index, up to ``TEXT_CANDIDATES``) and the latest ``RECENT_CANDIDATES`` entries of the
+among bounded candidates, never by scanning the whole index: the entries holding every word of its
+title (the full-text index, up to ``TEXT_CANDIDATES``) and the latest ``RECENT_CANDIDATES`` entries of the
 wanted types (so that a Japanese ticket finds its English twin, which shares no word), both
 through the user's visibility, then ranked by cosine similarity. Without the model package the
 vectors are empty and the ranking is the full-text one.
@@ -97,18 +97,20 @@ def similar_to(
         return []
     wanted = frozenset(types)
     visible = queries.visible_condition(user, wanted)
-    ids: list[int] = []
-    if entry.title.strip():
-        ids += queries.matching_ids(user, f"{entry.title}\n{entry.excerpt[:300]}", wanted, TEXT_CANDIDATES)
-    recent = (
-        SearchEntry.objects.filter(visible, vector__isnull=False).order_by("-id").values_list("pk", flat=True)
-    )
-    ids += list(recent[:RECENT_CANDIDATES])
+    columns = ("pk", "record_type", "record_id", "number", "title", "vector")
+    # The latest entries with a vector, read with their vectors in one query.
     rows = list(
-        SearchEntry.objects.filter(pk__in=set(ids))
+        SearchEntry.objects.filter(visible, vector__isnull=False)
         .exclude(pk=entry.pk)
-        .values_list("pk", "record_type", "record_id", "number", "title", "vector")
+        .order_by("-id")
+        .values_list(*columns)[:RECENT_CANDIDATES]
     )
+    if entry.title.strip():
+        # Every word of the title: precise and cheap (an OR of common words matches nearly everything).
+        seen = {r[0] for r in rows}
+        ids = [i for i in queries.matching_ids(user, entry.title, wanted, TEXT_CANDIDATES) if i not in seen]
+        if ids:
+            rows += list(SearchEntry.objects.filter(pk__in=ids).exclude(pk=entry.pk).values_list(*columns))
     stored = entry.vector
     query = np.frombuffer(bytes(stored), dtype=np.float16) if stored is not None else None
     scored: list[tuple[float, tuple[Any, ...]]] = []
@@ -120,9 +122,9 @@ def similar_to(
             ).reshape(len(with_vectors), -1)
             scores = matrix.astype(np.float32) @ query.astype(np.float32)
             scored = [(float(s), r) for s, r in zip(scores, with_vectors, strict=True) if s >= MIN_SCORE]
-    else:  # no model: the full-text order, scored by rank
-        order = {pk: len(ids) - i for i, pk in enumerate(ids)}
-        scored = [(order.get(r[0], 0) / max(len(ids), 1), r) for r in rows]
+    else:  # no model: the latest records sharing the title's words, newest first
+        text = [r for r in rows if not r[5]]
+        scored = [(1.0 - i / max(len(text), 1) / 2, r) for i, r in enumerate(text)]
     scored.sort(key=lambda item: (-item[0], -item[1][0]))
     return [
         Similar(record_type=r[1], record_id=r[2], number=r[3], title=r[4], score=round(min(s, 1.0), 3))
