@@ -14,4 +14,4 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge management")
 
     def ready(self) -> None:
-        from . import demo, navigation, searching  # noqa: F401
+        from . import demo, navigation, searching, tasks  # noqa: F401

@@ -45,3 +45,12 @@ class Outcome(models.TextChoices):
     ANSWERED = "answered", _("Answered by an article")
     TICKET = "ticket", _("Ticket created")
     UNANSWERED = "unanswered", _("No article answered it")
+
+
+class FaqState(models.TextChoices):
+    """Where a run grouping inquiries into FAQ candidates is."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

@@ -215,3 +215,17 @@ def load(*, password: str) -> None:
             ):
                 if Article.objects.visible_to(reader).filter(pk=article.pk).exists():
                     services.give_feedback(article.pk, actor=reader, helpful=helpful, comment=comment)
+
+
+@registry.register("knowledge-faq", order=1010)
+def load_faq(*, password: str) -> None:
+    """Group the demo's inquiries into FAQ candidates once (after the search index holds their vectors)."""
+    from . import faq
+    from .models import FaqRun
+
+    admin = User.objects.filter(username="admin").first()
+    if admin is None or FaqRun.objects.exists():
+        return
+    with context.acting(user=admin, channel=context.Channel.WEB):
+        run = faq.start_run(actor=admin, data={"days": 365})
+    faq.run_clustering(run.pk)  # the job queued after commit finds it done and does nothing

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,7 @@ from kaizen.core.access import READ_ROLES, STAFF_ROLES, AccessPolicy, Role, org_
 from kaizen.core.models import Record
 from kaizen.portfolio.models import Service
 
-from .choices import ArticleState, Audience, Outcome
+from .choices import ArticleState, Audience, FaqState, Outcome
 from .policies import MAX_REVIEW_DAYS, REVIEW_DAYS
 
 WRITERS = frozenset({Role.ADMIN, Role.MANAGER, Role.AGENT})
@@ -282,3 +283,76 @@ class Deflection(Record):
 
     def __str__(self) -> str:
         return f"{self.question[:40]} ({self.outcome})"
+
+
+class FaqRun(Record):
+    """One grouping of a period's inquiries into topics (FAQ candidates), run as a job with progress."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+        help_text=_("Inquiries of this organisation and the organisations in it; empty: all you may see."),
+    )
+    days = models.PositiveIntegerField(
+        _("period (days)"), default=90, validators=[MinValueValidator(1), MaxValueValidator(731)]
+    )
+    state = models.CharField(_("state"), max_length=20, choices=FaqState.choices, default=FaqState.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    inquiries = models.PositiveIntegerField(_("inquiries"), default=0)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+
+    access_policy: ClassVar[AccessPolicy] = AccessPolicy(
+        org_field="organisation",
+        actions={"view": STAFF_ROLES, "add": WRITERS, "change": MANAGERS, "delete": MANAGERS},
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-id"]
+        verbose_name = _("FAQ candidate run")
+        verbose_name_plural = _("FAQ candidate runs")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.days}d #{self.pk}"
+
+
+class FaqCluster(models.Model):
+    """A topic of a run: how many inquiries, typical examples, and the article that covers it if any."""
+
+    run = models.ForeignKey(FaqRun, on_delete=models.CASCADE, related_name="clusters", verbose_name=_("run"))
+    rank = models.PositiveIntegerField(_("rank"))
+    size = models.PositiveIntegerField(_("inquiries"))
+    questions = models.PositiveIntegerField(_("unanswered portal questions"), default=0)
+    label = models.CharField(_("topic"), max_length=200)
+    examples = models.JSONField(_("examples"), default=list)
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("covered by"),
+    )
+    coverage = models.FloatField(_("coverage"), default=0.0)
+    draft = models.ForeignKey(
+        Article, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("draft")
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["run", "rank"]
+        verbose_name = _("FAQ candidate")
+        verbose_name_plural = _("FAQ candidates")
+
+    def __str__(self) -> str:
+        return self.label

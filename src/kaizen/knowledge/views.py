@@ -98,7 +98,10 @@ class ArticleUI(ModelUI):
     def list_actions(cls, request: Any) -> list[dict[str, str]]:
         if access.has_any_role(request.user, access.STAFF_ROLES):
             url = reverse("knowledge:articles-list") + "?review=overdue"
-            return [{"label": _("Overdue for review"), "url": url}]
+            actions = [{"label": _("Overdue for review"), "url": url}]
+            if access.has_any_role(request.user, WRITERS):
+                actions.append({"label": _("FAQ candidates"), "url": reverse("knowledge:faq")})
+            return actions
         return []
 
     @classmethod
