@@ -38,6 +38,7 @@ from kaizen.cmdb.api.views import (
 from kaizen.core.api.audit import AuditViewSet
 from kaizen.core.api.me import TokenViewSet
 from kaizen.intake.api.views import MailboxViewSet, MailMessageViewSet
+from kaizen.knowledge.api.faq import FaqRunViewSet
 from kaizen.knowledge.api.views import ArticleViewSet
 from kaizen.monitoring import intake
 from kaizen.monitoring.api.views import AlertViewSet, IntegrationViewSet
@@ -109,6 +110,7 @@ router.register("release-items", AcceptanceItemViewSet, basename="release-item")
 router.register("release-checklists", ChecklistViewSet, basename="release-checklist")
 router.register("release-checklist-items", ChecklistItemViewSet, basename="release-checklist-item")
 router.register("known-errors", KnownErrorViewSet, basename="known-error")
+router.register("faq-runs", FaqRunViewSet, basename="faq-run")
 router.register("articles", ArticleViewSet, basename="article")
 router.register("catalog-items", CatalogItemViewSet, basename="catalog-item")
 router.register("approvals", ApprovalViewSet, basename="approval")

@@ -154,3 +154,37 @@ def test_runs_of_other_organisations_and_requesters_see_nothing(
     requester = client_for(requester_of(desk_history["org"]))
     assert requester.get(reverse("knowledge:faq")).status_code == 403
     assert client_for(admin()).get(reverse("knowledge:faq-run", args=[run.pk])).status_code == 200
+
+
+def test_the_api_starts_a_run_reads_its_topics_and_drafts(
+    desk_history: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from kaizen.core.testing.api import assert_problem
+    from kaizen.core.testing.api import client_for as api_client
+
+    client = api_client(desk_history["agent"])
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(
+            "/api/v1/faq-runs/", {"days": 30, "organisation": desk_history["org"].pk}, format="json"
+        )
+    assert started.status_code == 202, started.content
+    body = client.get(f"/api/v1/faq-runs/{started.json()['id']}/").json()
+    assert body["state"] == "done" and body["topics"] and body["topics"][0]["size"] >= 3
+    topic = next(t for t in body["topics"] if t["article"] is None)
+    drafted = client.post(f"/api/v1/faq-runs/topics/{topic['id']}/draft/")
+    assert drafted.status_code == 201 and drafted.json()["number"].startswith("KB-")
+    for bad in (
+        {"days": 0},
+        {"days": "x"},
+        {"days": 30},
+        {"days": 30, "organisation": 10**9},
+        {"surprise": 1},
+    ):
+        assert_problem(client.post("/api/v1/faq-runs/", bad, format="json"), 400)
+    assert_problem(client.post("/api/v1/faq-runs/topics/999999/draft/"), 404)
+    outsider = api_client(user_with_role(Role.AGENT, OrganisationFactory()))
+    assert outsider.get("/api/v1/faq-runs/").json()["results"] == []
+    assert_problem(outsider.post(f"/api/v1/faq-runs/topics/{topic['id']}/draft/"), 404)
+    assert_problem(
+        api_client(requester_of(desk_history["org"])).post("/api/v1/faq-runs/topics/1/draft/"), 403
+    )
