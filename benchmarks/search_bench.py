@@ -533,8 +533,8 @@ def report(opts: argparse.Namespace, results: list[dict[str, Any]], elapsed: flo
     lines += [
         "",
         "Similar items (`kaizen.search.similarity.similar_to`, articles like a random article, as the "
-        "administrator; goal p95 ≤ 100 ms): candidates are the entries sharing any word (≤ "
-        "100) and the latest 2,000 with a vector, ranked by cosine similarity of stored 512-d vectors.",
+        "administrator; goal p95 ≤ 100 ms): candidates are the entries holding every word of the title (the newest "
+        "100) and the latest 1,000 with a vector, ranked by cosine similarity of stored 512-d vectors.",
         "",
         "| database | p50 ms | p95 ms | max ms | items shown (of 5) | goal |",
         "| --- | ---: | ---: | ---: | ---: | --- |",

@@ -48,7 +48,7 @@ class MailboxForm(RecordForm):
         required=False,
         max_length=500,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to keep the stored password."),
+        help_text=_("Leave empty to keep the stored password (enter it again when you change the server)."),
     )
 
     class Meta:
@@ -68,10 +68,7 @@ class MailboxForm(RecordForm):
         return _ascii_folder(self.cleaned_data.get("archive_folder", ""))
 
     def clean_imap_password(self) -> str:
-        value = self.cleaned_data.get("imap_password") or ""
-        if not value and self.instance.pk is not None:
-            return self.instance.imap_password  # keep the stored one
-        return value
+        return str(self.cleaned_data.get("imap_password") or "")  # empty: the service keeps the stored one
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

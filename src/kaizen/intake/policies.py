@@ -89,13 +89,17 @@ class Participant:
     same_organisation: bool
     is_requester: bool
     is_watcher: bool
+    in_thread: bool = False
+    """The message names the ticket by a Message-ID of its mail (not only by a number in the subject)."""
 
 
 def may_follow_up(p: Participant) -> bool:
     """Tell whether a reply from this sender is added to the ticket (else it opens a new one).
 
-    Staff who may see the ticket, its requester, its watchers and people of its organisation
-    (colleagues on copy who answer all) follow up; anyone else quoting a number or a Message-ID
-    never reaches another organisation's ticket.
+    Staff who may see the ticket, its requester and its watchers follow up; so do people of its
+    organisation answering the ticket's mail (colleagues on copy who answer all: the message names
+    the ticket by a Message-ID of its thread). A colleague who only types a ticket number does not:
+    that would let anyone in the organisation join anyone's ticket. Nobody reaches another
+    organisation's ticket.
     """
-    return p.is_staff or p.is_requester or p.is_watcher or p.same_organisation
+    return p.is_staff or p.is_requester or p.is_watcher or (p.same_organisation and p.in_thread)

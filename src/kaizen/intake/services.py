@@ -46,6 +46,8 @@ log = logging.getLogger("kaizen.intake")
 MAX_TEXT = 50_000
 """Characters of a message's text kept on the ticket (the original stays on the stored message)."""
 SPOOF_TAG = "spoofing-suspected"
+CONNECTION = ("imap_host", "imap_port", "imap_security", "imap_username")
+"""Settings that send the stored IMAP password somewhere else when they change."""
 
 
 # -- mailboxes ---------------------------------------------------------------------------------
@@ -87,6 +89,12 @@ def update_mailbox(
         )
     if not changes.get("imap_password"):
         changes.pop("imap_password", None)
+        current = Mailbox.objects.filter(pk=mailbox_id).values(*CONNECTION).first() or {}
+        if any(k in changes and changes[k] != current.get(k) for k in CONNECTION):
+            # The stored password must not follow the mailbox to another server or a weaker link.
+            raise ValidationError(
+                {"imap_password": _("Enter the password again when you change the server.")}
+            )
     with transaction.atomic():
         before = (
             Mailbox.objects.filter(pk=mailbox_id).values("imap_host", "imap_username", "imap_folder").first()
@@ -352,8 +360,9 @@ def _new_person(mailbox: Mailbox, parsed: mailparse.ParsedMail) -> Person:
     )
 
 
-def _candidates(mailbox: Mailbox, parsed: mailparse.ParsedMail) -> list[Ticket]:
-    """Return the tickets the message names: Message-IDs (ours, then received ones), then the subject."""
+def _candidates(mailbox: Mailbox, parsed: mailparse.ParsedMail) -> list[tuple[Ticket, bool]]:
+    """Return the tickets the message names, each with whether a Message-ID named it (the sender
+    received the thread's mail) rather than only a number in the subject (anyone can type one)."""
     ids = [i for i in (parsed.in_reply_to, *reversed(parsed.references)) if i]
     ordered: list[int] = threads.tickets_named(ids)
     if ids:
@@ -365,11 +374,12 @@ def _candidates(mailbox: Mailbox, parsed: mailparse.ParsedMail) -> list[Ticket]:
         ordered += [found[i] for i in ids if i in found and found[i] not in ordered]
     visible = Ticket.objects.visible_to(mailbox.run_as).select_related("state")
     by_id = {t.pk: t for t in visible.filter(pk__in=ordered[:50])}
-    out = [by_id[i] for i in ordered if i in by_id]
+    out = [(by_id[i], True) for i in ordered if i in by_id]
     numbers = parsed.ticket_refs()
     if numbers:
+        named = {t.pk for t, _by_id in out}
         by_number = {t.number: t for t in visible.filter(number__in=numbers[:20])}
-        out += [by_number[n] for n in numbers if n in by_number and by_number[n] not in out]
+        out += [(by_number[n], False) for n in numbers if n in by_number and by_number[n].pk not in named]
     return out
 
 
@@ -378,19 +388,20 @@ def _thread_target(
 ) -> tuple[Ticket | None, str]:
     """Return the ticket the reply belongs to, or None and why a named ticket was not used."""
     why = ""
-    for ticket in _candidates(mailbox, parsed):
+    for ticket, by_message_id in _candidates(mailbox, parsed):
         participant = policies.Participant(
             is_staff=tickets.is_staff_person(person, ticket),
             same_organisation=person.organisation_id == ticket.organisation_id,
             is_requester=person.pk == ticket.requester_id,
             is_watcher=ticket.watchers.filter(pk=person.pk).exists(),
+            in_thread=by_message_id,
         )
         if not policies.may_follow_up(participant):
             why = _("The sender may not add to %(n)s.") % {"n": ticket.number}
             continue
         if ticket.state_category in (StateCategory.CLOSED, StateCategory.CANCELLED):
             why = _("%(n)s is closed; a new ticket was opened.") % {"n": ticket.number}
-            return None, why
+            continue  # another ticket the message names may be open
         return ticket, ""
     return None, why
 

@@ -78,7 +78,7 @@ class MailboxUI(ModelUI):
 
     @classmethod
     def extra_context(cls, obj: Any, user: Any) -> dict[str, Any]:
-        return {"received": queries.recent(obj)}
+        return {"received": queries.recent(user, obj)}
 
 
 def _message(request: HttpRequest, pk: int) -> InboundMail:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+BLOCK = 2048
 THRESHOLD = 0.6
 """Cosine similarity at which two inquiries are the same topic (USE multilingual v3 vectors)."""
 
@@ -49,31 +50,44 @@ def cluster(
         return []
     rows = _normalise(np.asarray(vectors, dtype=np.float32))
     present = np.flatnonzero(np.any(rows != 0, axis=1))
-    sums: list[npt.NDArray[np.float32]] = []
-    centroids = np.zeros((0, rows.shape[1]), dtype=np.float32)
+    capacity = 64
+    centroids = np.zeros((capacity, rows.shape[1]), dtype=np.float32)  # grown by doubling
+    sums = np.zeros_like(centroids)
+    k = 0
     for count, i in enumerate(present):
         v = rows[i]
-        if len(centroids):
-            sims = centroids @ v
+        if k:
+            sims = centroids[:k] @ v
             best = int(np.argmax(sims))
             if sims[best] >= threshold:
-                sums[best] = sums[best] + v
+                sums[best] += v
                 centroids[best] = sums[best] / max(float(np.linalg.norm(sums[best])), 1e-9)
                 continue
-        sums.append(v.copy())
-        centroids = np.vstack([centroids, v[None, :]])
+        if k == capacity:
+            capacity *= 2
+            centroids = np.resize(centroids, (capacity, rows.shape[1]))
+            sums = np.resize(sums, (capacity, rows.shape[1]))
+        centroids[k] = v
+        sums[k] = v
+        k += 1
         if progress is not None and count % 500 == 0:
             progress(int(80 * count / max(len(present), 1)))
-    if not len(centroids):
+    if not k:
         return []
-    sims = rows[present] @ centroids.T
-    nearest = np.argmax(sims, axis=1)
+    centroids = centroids[:k]
+    # The nearest final centroid of each inquiry, in blocks (never an inquiries × topics matrix).
+    nearest = np.empty(len(present), dtype=np.int64)
+    best_sim = np.empty(len(present), dtype=np.float32)
+    for start in range(0, len(present), BLOCK):
+        block = rows[present[start : start + BLOCK]] @ centroids.T
+        nearest[start : start + BLOCK] = np.argmax(block, axis=1)
+        best_sim[start : start + BLOCK] = block[np.arange(len(block)), nearest[start : start + BLOCK]]
     topics: list[Topic] = []
-    for c in range(len(centroids)):
+    for c in range(k):
         chosen = [
-            (float(sims[k, c]), int(present[k]))
-            for k in np.flatnonzero(nearest == c)
-            if sims[k, c] >= threshold
+            (float(best_sim[j]), int(present[j]))
+            for j in np.flatnonzero(nearest == c)
+            if best_sim[j] >= threshold
         ]
         if len(chosen) < min_size:
             continue

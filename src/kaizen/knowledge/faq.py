@@ -64,6 +64,30 @@ def start_run(*, actor: Any, data: Mapping[str, Any]) -> FaqRun:
     return run
 
 
+STALE = dt.timedelta(minutes=30)
+"""A run queued or running longer than this lost its worker: it is marked failed."""
+
+
+def runs_for(user: Any) -> Any:
+    """Return the runs ``user`` may open: their own (a run shows what its starter may see), or all
+    of those they may see when they see every organisation."""
+    runs = FaqRun.objects.visible_to(user)
+    if access.org_scope(user, WRITERS) is not access.ALL:
+        runs = runs.filter(started_by_id=getattr(user, "pk", None))
+    return runs
+
+
+def settle_stale() -> int:
+    """Mark failed the runs whose job was lost (a worker killed mid-run); return how many."""
+    return FaqRun.objects.filter(
+        state__in=[FaqState.QUEUED, FaqState.RUNNING], created_at__lt=timezone.now() - STALE
+    ).update(
+        state=FaqState.FAILED,
+        error=_("The job did not finish; start the run again."),
+        finished_at=timezone.now(),
+    )
+
+
 def _enqueue(run_id: int) -> None:
     from . import tasks
 
@@ -184,28 +208,33 @@ def _fail(run_id: int, reason: str) -> None:
 def draft_from_cluster(cluster_id: int, *, actor: Any) -> Article:
     """Write a draft article for a topic: its label as the title, the inquiries as the questions.
 
+    Once: a second call (a double click, a concurrent one) answers the same draft.
+
     Raises:
-        FaqCluster.DoesNotExist: no such topic in a run the actor may see.
+        FaqCluster.DoesNotExist: no such topic in a run the actor may open.
         PermissionDenied: the actor may not write articles there.
     """
     from . import services
 
-    cluster = (
-        FaqCluster.objects.filter(run__in=FaqRun.objects.visible_to(actor))
-        .select_related("run")
-        .get(pk=cluster_id)
-    )
-    if cluster.draft_id is not None and Article.objects.filter(pk=cluster.draft_id).exists():
-        return Article.objects.get(pk=cluster.draft_id)
-    lines = [f"## {_('Questions people asked')}", ""]
-    lines += [f"- {e['title']}" + (f" ({e['number']})" if e.get("number") else "") for e in cluster.examples]
-    lines += ["", f"## {_('Answer')}", "", _("(Write the answer here.)")]
-    data: dict[str, Any] = {"title": cluster.label[:200], "body": "\n".join(lines)}
-    person = Person.objects.filter(user_id=actor.pk).first() if getattr(actor, "pk", None) else None
-    organisation = cluster.run.organisation_id or (person.organisation_id if person else None)
-    if organisation is not None:
-        data["organisation"] = organisation
     with transaction.atomic():
+        cluster = (
+            FaqCluster.objects.select_for_update(of=("self",))
+            .filter(run__in=runs_for(actor))
+            .select_related("run")
+            .get(pk=cluster_id)
+        )
+        if cluster.draft_id is not None and Article.objects.filter(pk=cluster.draft_id).exists():
+            return Article.objects.get(pk=cluster.draft_id)
+        lines = [f"## {_('Questions people asked')}", ""]
+        lines += [
+            f"- {e['title']}" + (f" ({e['number']})" if e.get("number") else "") for e in cluster.examples
+        ]
+        lines += ["", f"## {_('Answer')}", "", _("(Write the answer here.)")]
+        data: dict[str, Any] = {"title": cluster.label[:200], "body": "\n".join(lines)}
+        person = Person.objects.filter(user_id=actor.pk).first() if getattr(actor, "pk", None) else None
+        organisation = cluster.run.organisation_id or (person.organisation_id if person else None)
+        if organisation is not None:
+            data["organisation"] = organisation
         article = services.create_article(actor=actor, data=data)
         FaqCluster.objects.filter(pk=cluster.pk).update(draft=article)
     return article

@@ -21,7 +21,7 @@ from kaizen.core import access
 
 from . import faq
 from .choices import FaqState
-from .models import WRITERS, FaqCluster, FaqRun
+from .models import WRITERS, FaqCluster
 
 PERIODS = [(30, gettext_lazy("30 days")), (90, gettext_lazy("90 days")), (365, gettext_lazy("1 year"))]
 
@@ -63,7 +63,7 @@ def runs(request: HttpRequest) -> HttpResponse:
             form.add_error(None, " ".join(getattr(exc, "messages", [str(exc)])))
         else:
             return HttpResponseRedirect(reverse("knowledge:faq-run", args=[run.pk]))
-    rows = FaqRun.objects.visible_to(request.user).select_related("organisation")[:20]
+    rows = faq.runs_for(request.user).select_related("organisation")[:20]
     return render(
         request, "knowledge/faq_runs.html", {"form": form, "runs": rows}, status=400 if form.errors else 200
     )
@@ -74,7 +74,8 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
     """A run: its progress while it works (the page polls), then its topics, largest first."""
     if not _writer(request.user):
         raise PermissionDenied
-    run = FaqRun.objects.visible_to(request.user).select_related("organisation").filter(pk=pk).first()
+    faq.settle_stale()
+    run = faq.runs_for(request.user).select_related("organisation").filter(pk=pk).first()
     if run is None:
         raise Http404
     clusters = list(run.clusters.select_related("article", "draft")) if run.state == FaqState.DONE else []

@@ -7,6 +7,7 @@ goes through ``visible_to``. Approvers (any login named on a catalogue item) dec
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -146,6 +147,8 @@ def suggest(request: HttpRequest) -> HttpResponse:
 # -- the ask page: questions answered from published articles, or handed over as a ticket ----------
 
 ASK_SALT = "kaizen.portal.ask"
+ASK_DONE = "kaizen.portal.ask.done"
+"""Session key: conversations already handed over (digest -> ticket id, the last twenty)."""
 ASK_TURNS = 10
 """Questions one conversation keeps (the oldest are dropped); the hand-over carries them all."""
 
@@ -168,16 +171,18 @@ def _conversation(request: HttpRequest) -> list[dict[str, Any]]:
     return out
 
 
-def _turn_view(request: HttpRequest, turns: list[dict[str, Any]], latest: list[dict[str, Any]]) -> list[Any]:
-    """Return the turns with their articles for display (the latest with its marked-up hits)."""
-    ids = {i for t in turns[:-1] for i in t["ids"]}
+def _turn_view(
+    request: HttpRequest, turns: list[dict[str, Any]], latest: list[dict[str, Any]] | None
+) -> list[Any]:
+    """Return the turns with their articles for display (a turn just asked with its marked-up hits)."""
+    ids = {i for t in turns for i in t["ids"]}
     articles = {
         a.pk: a
         for a in Article.objects.visible_to(request.user).filter(pk__in=ids).only("pk", "number", "title")
     }
     shown = []
     for index, turn in enumerate(turns):
-        if index == len(turns) - 1:
+        if index == len(turns) - 1 and latest is not None:
             answers = latest
         else:
             answers = [
@@ -198,7 +203,7 @@ def _turn_view(request: HttpRequest, turns: list[dict[str, Any]], latest: list[d
 def ask(request: HttpRequest) -> HttpResponse:
     """Ask in your own words: answers from published articles, or a hand-over to the service desk."""
     turns = _conversation(request) if request.method == "POST" else []
-    latest: list[dict[str, Any]] = []
+    latest: list[dict[str, Any]] | None = None
     error = ""
     if request.method == "POST":
         question = " ".join(request.POST.get("question", "").split())
@@ -218,8 +223,10 @@ def ask(request: HttpRequest) -> HttpResponse:
         "last_question": turns[-1]["q"] if turns else "",
         "error": error,
     }
-    template = "portal/_ask_turns.html" if request.headers.get("HX-Request") else "portal/ask.html"
-    return render(request, template, context, status=400 if error else 200)
+    partial = bool(request.headers.get("HX-Request"))
+    template = "portal/_ask_turns.html" if partial else "portal/ask.html"
+    # htmx swaps only 2xx answers: the partial shows its error with a 200.
+    return render(request, template, context, status=400 if error and not partial else 200)
 
 
 def _transcript(request: HttpRequest, turns: list[dict[str, Any]]) -> str:
@@ -240,6 +247,12 @@ def ask_ticket(request: HttpRequest) -> HttpResponse:
     if not turns:
         messages.error(request, _("Ask your question first."))
         return HttpResponseRedirect(reverse("portal:ask"))
+    # A second submission of the same conversation (a double click, a retry) opens no second ticket.
+    key = hashlib.sha256(request.POST.get("conversation", "").encode()).hexdigest()[:24]
+    done: dict[str, int] = request.session.get(ASK_DONE, {})
+    existing = _own(request).filter(pk=done.get(key, 0)).first()
+    if existing is not None:
+        return HttpResponseRedirect(_url(existing))
     payload = {
         "title": turns[0]["q"][:MAX_TITLE],
         "description": _transcript(request, turns),
@@ -250,6 +263,7 @@ def ask_ticket(request: HttpRequest) -> HttpResponse:
     except (*SERVICE_ERRORS, ActionNotAllowed) as exc:
         messages.error(request, _errors(exc))
         return HttpResponseRedirect(reverse("portal:ask"))
+    request.session[ASK_DONE] = {**dict(list(done.items())[-20:]), key: ticket.pk}
     offered = [i for t in turns for i in t["ids"]]
     if offered:  # articles were offered and did not help: counts against the deflection rate
         with contextlib.suppress(ValidationError, PermissionDenied):

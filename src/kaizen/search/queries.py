@@ -75,11 +75,13 @@ def visible_condition(user: Any, types: frozenset[str] | None) -> Q:
 def matching_ids(
     user: Any, text: str, types: frozenset[str] | None, limit: int, *, any_term: bool = False
 ) -> list[int]:
-    """Return the ids of the visible entries holding every term of ``text`` (or any), best first."""
+    """Return the ids of the visible entries holding every term of ``text`` (or any), newest first
+    (candidates for another ranking: computing a text rank of every match would cost more)."""
     terms = analyzer.query_terms(text[:MAX_QUERY])
     if not terms:
         return []
-    return [pk for pk, _score in _matches(terms, _visible(user, types), limit, 0, any_term=any_term)]
+    found = _matches(terms, _visible(user, types), limit, 0, any_term=any_term, ranked=False)
+    return [pk for pk, _score in found]
 
 
 def _check(q: str, types: Collection[str] | None, limit: int, offset: int) -> frozenset[str] | None:
@@ -105,25 +107,30 @@ def _check(q: str, types: Collection[str] | None, limit: int, offset: int) -> fr
 
 
 def _matches(
-    terms: list[str], visible: Q, limit: int, offset: int, any_term: bool = False
+    terms: list[str], visible: Q, limit: int, offset: int, any_term: bool = False, *, ranked: bool = True
 ) -> list[tuple[int, float]]:
+    """Return (entry id, score) of the matches, best first; unranked: the newest first (score 0)."""
     # The visibility condition is compiled by Django; every value in it and here is a bound parameter.
     sub_sql, sub_params = SearchEntry.objects.filter(visible).values("pk").query.sql_with_params()
     if connection.vendor == "postgresql":
         query = tsquery(terms, any_term=any_term)
+        score = "ts_rank(e.rank_terms, CAST(%s AS tsquery))" if ranked else "0"
+        order = "score DESC, e.id" if ranked else "e.id DESC"
         sql = (
-            "SELECT e.id, ts_rank(e.rank_terms, CAST(%s AS tsquery)) AS score "  # noqa: S608
+            f"SELECT e.id, {score} AS score "  # noqa: S608
             "FROM search_searchentry e "
             "WHERE array_to_tsvector(string_to_array(e.tokens, ' ')) @@ CAST(%s AS tsquery) "
-            f"AND e.id IN ({sub_sql}) ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
+            f"AND e.id IN ({sub_sql}) ORDER BY {order} LIMIT %s OFFSET %s"
         )
-        params: list[Any] = [query, query, *sub_params, limit, offset]
+        params: list[Any] = [*([query] if ranked else []), query, *sub_params, limit, offset]
     else:
+        score = "-bm25(search_entry_fts)" if ranked else "0"
+        order = "score DESC, e.id" if ranked else "e.id DESC"
         sql = (
-            "SELECT e.id, -bm25(search_entry_fts) AS score "  # noqa: S608
+            f"SELECT e.id, {score} AS score "  # noqa: S608
             "FROM search_entry_fts JOIN search_searchentry e ON e.id = search_entry_fts.rowid "
             "WHERE search_entry_fts MATCH %s "
-            f"AND e.id IN ({sub_sql}) ORDER BY score DESC, e.id LIMIT %s OFFSET %s"
+            f"AND e.id IN ({sub_sql}) ORDER BY {order} LIMIT %s OFFSET %s"
         )
         params = [fts5_query(terms, any_term=any_term), *sub_params, limit, offset]
     with connection.cursor() as cursor:

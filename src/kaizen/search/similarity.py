@@ -26,7 +26,7 @@ log = logging.getLogger("kaizen.search")
 
 MODEL = similar.UseEmbedder.name
 TEXT_CANDIDATES = 100
-RECENT_CANDIDATES = 2000
+RECENT_CANDIDATES = 1000
 MIN_SCORE = 0.35
 """Cosine similarity below which a candidate is not shown (unrelated texts score 0.1 to 0.3)."""
 EXCERPT_CHARS = 600
@@ -105,25 +105,28 @@ def similar_to(
         .order_by("-id")
         .values_list(*columns)[:RECENT_CANDIDATES]
     )
+    title_ids: list[int] = []
     if entry.title.strip():
         # Every word of the title: precise and cheap (an OR of common words matches nearly everything).
         seen = {r[0] for r in rows}
-        ids = [i for i in queries.matching_ids(user, entry.title, wanted, TEXT_CANDIDATES) if i not in seen]
+        title_ids = queries.matching_ids(user, entry.title, wanted, TEXT_CANDIDATES)
+        ids = [i for i in title_ids if i not in seen]
         if ids:
             rows += list(SearchEntry.objects.filter(pk__in=ids).exclude(pk=entry.pk).values_list(*columns))
-    stored = entry.vector
-    query = np.frombuffer(bytes(stored), dtype=np.float16) if stored is not None else None
+    stored = bytes(entry.vector) if entry.vector is not None else b""
+    if len(stored) % 2:
+        stored = b""  # not float16 values: rank as if the record had no vector
     scored: list[tuple[float, tuple[Any, ...]]] = []
-    if query is not None:
-        with_vectors = [r for r in rows if r[5]]
-        if with_vectors:
-            matrix = np.frombuffer(
-                b"".join(bytes(r[5] or b"") for r in with_vectors), dtype=np.float16
-            ).reshape(len(with_vectors), -1)
-            scores = matrix.astype(np.float32) @ query.astype(np.float32)
-            scored = [(float(s), r) for s, r in zip(scores, with_vectors, strict=True) if s >= MIN_SCORE]
-    else:  # no model: the latest records sharing the title's words, newest first
-        text = [r for r in rows if not r[5]]
+    # Only vectors of the same length compare (a row written by another model is left out).
+    with_vectors = [r for r in rows if r[5] and len(r[5]) == len(stored)] if stored else []
+    if with_vectors:
+        query = np.frombuffer(stored, dtype=np.float16).astype(np.float32)
+        matrix = np.frombuffer(b"".join(bytes(r[5]) for r in with_vectors), dtype=np.float16)
+        scores = matrix.reshape(len(with_vectors), -1).astype(np.float32) @ query
+        scored = [(float(s), r) for s, r in zip(scores, with_vectors, strict=True) if s >= MIN_SCORE]
+    elif not stored:  # no vector for the record (no model): the latest sharing the title's words
+        order = {pk: i for i, pk in enumerate(title_ids)}
+        text = sorted((r for r in rows if r[0] in order), key=lambda r: order[r[0]])
         scored = [(1.0 - i / max(len(text), 1) / 2, r) for i, r in enumerate(text)]
     scored.sort(key=lambda item: (-item[0], -item[1][0]))
     return [

@@ -298,3 +298,73 @@ def test_only_an_administrator_of_every_organisation_creates_a_mailbox_for_all(o
             changes={"serves_all": True},
             version=office.mailbox.version,
         )
+
+
+def test_a_colleague_typing_a_ticket_number_does_not_join_someone_elses_ticket(office, deliver):
+    ticket = deliver(message()).ticket
+    got = deliver(
+        message(
+            sender="suzuki@customer.test", name="鈴木", subject=f"Re: {ticket.number}", body="中身を見たい"
+        )
+    )
+    assert got.ticket_id != ticket.pk
+    assert office.colleague not in ticket.watchers.all()
+    # answering the thread's own mail (a Message-ID of it) is a follow-up
+    reply = deliver(
+        message(
+            sender="suzuki@customer.test",
+            name="鈴木",
+            subject="Re: 件名",
+            headers={"In-Reply-To": threads.message_id(ticket.pk)},
+        )
+    )
+    assert reply.ticket_id == ticket.pk and reply.state == MailState.THREADED
+
+
+def test_a_closed_ticket_named_first_does_not_hide_an_open_one_named_later(office, deliver):
+    closed_ticket = deliver(message(subject="古い件")).ticket
+    open_ticket = deliver(message(subject="新しい件")).ticket
+    closed = closed_ticket.state.__class__.objects.get(kind="incident", code="closed")
+    Ticket.objects.filter(pk=closed_ticket.pk).update(state=closed, state_category=closed.category)
+    got = deliver(message(subject=f"Re: {closed_ticket.number} {open_ticket.number}"))
+    assert got.ticket_id == open_ticket.pk
+
+
+def test_the_stored_password_never_follows_the_mailbox_to_another_server(office):
+    from django.core.exceptions import ValidationError
+
+    office.mailbox.imap_host, office.mailbox.imap_username, office.mailbox.imap_password = (
+        "imap.desk.test",
+        "u",
+        "pw",
+    )
+    office.mailbox.save()
+    with pytest.raises(ValidationError):
+        services.update_mailbox(
+            office.mailbox.pk,
+            actor=office.manager,
+            changes={"imap_host": "evil.test"},
+            version=office.mailbox.version,
+        )
+    changed = services.update_mailbox(
+        office.mailbox.pk,
+        actor=office.manager,
+        changes={"imap_host": "imap2.desk.test", "imap_password": "new"},
+        version=office.mailbox.version,
+    )
+    assert changed.imap_password == "new"
+
+
+def test_staff_of_a_shared_mailbox_see_only_mail_of_tickets_they_may_see(office, deliver):
+    from kaizen.accounts.tests.factories import user_with_role
+    from kaizen.core.access import Role
+    from kaizen.intake import queries
+
+    other = OrganisationFactory(name="別顧客")
+    PersonFactory(organisation=other, email="kato@other.test", name="加藤")
+    shared = office.create_mailbox(office.admin, name="共通窓口", address="all@desk.test", serves_all=True)
+    deliver(message(sender="kato@other.test", to="all@desk.test"), mailbox=shared)
+    mine = deliver(message(to="all@desk.test"), mailbox=shared)
+    provider_agent = user_with_role(Role.AGENT, office.org)
+    assert [m.pk for m in queries.messages(provider_agent)] == [mine.pk]
+    assert queries.messages(office.admin).count() == 2

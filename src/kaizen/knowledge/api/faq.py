@@ -72,7 +72,7 @@ class FaqRunViewSet(
     def get_queryset(self) -> Any:
         if not access.has_any_role(self.request.user, WRITERS):
             return FaqRun.objects.none()
-        return FaqRun.objects.visible_to(self.request.user).prefetch_related("clusters")
+        return faq.runs_for(self.request.user).prefetch_related("clusters")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

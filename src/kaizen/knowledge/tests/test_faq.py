@@ -188,3 +188,28 @@ def test_the_api_starts_a_run_reads_its_topics_and_drafts(
     assert_problem(
         api_client(requester_of(desk_history["org"])).post("/api/v1/faq-runs/topics/1/draft/"), 403
     )
+
+
+def test_a_run_is_opened_by_its_starter_and_a_lost_job_is_marked_failed(
+    desk_history: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    import datetime as dt
+
+    run = _run(desk_history["agent"], django_capture_on_commit_callbacks, organisation=desk_history["org"])
+    colleague = client_for(user_with_role(Role.AGENT, desk_history["org"]))
+    assert colleague.get(reverse("knowledge:faq-run", args=[run.pk])).status_code == 404
+    stuck = FaqRun.objects.create(
+        organisation=desk_history["org"], days=30, state="running", started_by=desk_history["agent"]
+    )
+    FaqRun.objects.filter(pk=stuck.pk).update(created_at=stuck.created_at - dt.timedelta(hours=1))
+    client_for(desk_history["agent"]).get(reverse("knowledge:faq-run", args=[stuck.pk]))
+    stuck.refresh_from_db()
+    assert stuck.state == "failed" and stuck.error
+
+
+def test_clustering_many_topics_stays_correct_past_the_first_allocation() -> None:
+    rng = np.random.default_rng(3)
+    bases = rng.normal(size=(150, 32))
+    rows = np.vstack([bases, bases + 0.01 * rng.normal(size=bases.shape)]).astype(np.float32)
+    topics = clustering.cluster(rows, threshold=0.95)
+    assert len(topics) == 150 and all(len(t.members) == 2 for t in topics)

@@ -102,3 +102,26 @@ def test_bad_questions_get_a_clear_answer(setting: dict[str, Any], question: str
 def test_the_ask_page_needs_a_login() -> None:
     assert client_for(None).get(reverse("portal:ask")).status_code == 302
     assert client_for(None).post(reverse("portal:ask-ticket")).status_code == 302
+
+
+def test_handing_the_same_conversation_over_twice_opens_one_ticket(setting: dict[str, Any]) -> None:
+    client = client_for(setting["requester"])
+    html = client.post(reverse("portal:ask"), {"question": "VPN がつながらない"}).content.decode()
+    conversation = _conversation(html)
+    first = client.post(reverse("portal:ask-ticket"), {"conversation": conversation})
+    second = client.post(reverse("portal:ask-ticket"), {"conversation": conversation})
+    assert first["Location"] == second["Location"]
+    assert Ticket.objects.count() == 1
+
+
+def test_a_refused_question_keeps_the_answers_already_given_and_htmx_gets_its_error(
+    setting: dict[str, Any],
+) -> None:
+    client = client_for(setting["requester"])
+    html = client.post(reverse("portal:ask"), {"question": "VPN がつながらない"}).content.decode()
+    again = client.post(
+        reverse("portal:ask"), {"question": "", "conversation": _conversation(html)}, HTTP_HX_REQUEST="true"
+    )
+    assert again.status_code == 200
+    body = again.content.decode()
+    assert setting["vpn"].number in body and "先に質問を入力してください" in body

@@ -13,11 +13,11 @@ from rest_framework.views import APIView
 from .. import queries, similarity, sources
 
 
-def _integer(request: Request, name: str, default: int) -> int:
+def _integer(request: Request, name: str, default: int, digits: int = 6) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 6:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > digits:
         raise serializers.ValidationError({name: [_("A whole number is required.")]})
     return int(raw)
 
@@ -94,7 +94,7 @@ class SimilarView(APIView):
             )
         if "id" not in request.query_params:
             raise serializers.ValidationError({"id": [_("A whole number is required.")]})
-        record_id = _integer(request, "id", 0)
+        record_id = _integer(request, "id", 0, digits=18)
         limit = _integer(request, "limit", 5)
         if not 1 <= limit <= 20:
             raise serializers.ValidationError({"limit": [_("The limit is 1 to %(n)s.") % {"n": 20}]})

@@ -86,3 +86,20 @@ def test_the_api_answers_and_refuses_bad_input(history: dict[str, Any]) -> None:
         assert_problem(client.get(URL, params), 400)
     assert client.get(URL, {"type": "incident", "id": 999_999}).json() == {"results": []}
     assert_problem(api_client(None).get(URL, {"type": "incident", "id": 1}), 401)
+
+
+def test_a_record_without_a_vector_falls_back_to_its_title_words_and_a_bad_vector_never_fails(
+    history: dict[str, Any],
+) -> None:
+    agent = user_with_role(Role.AGENT, history["org"])
+    SearchEntry.objects.filter(record_type="incident", record_id=history["new"].pk).update(vector=None)
+    SearchEntry.objects.filter(record_type="incident", record_id=history["printer"].pk).update(
+        vector=b"\x00\x01\x02"
+    )
+    found = similarity.similar_to(agent, "incident", history["new"].pk)
+    assert all(s.record_id != history["new"].pk for s in found)
+    SearchEntry.objects.filter(record_type="incident", record_id=history["new"].pk).update(vector=b"\x01" * 7)
+    assert isinstance(similarity.similar_to(agent, "incident", history["new"].pk), list)
+    vpn = similarity.similar_to(agent, "incident", history["vpn_ja"].pk)
+    assert history["printer"].pk not in [s.record_id for s in vpn]  # its broken vector is left out
+    assert api_client(admin()).get(URL, {"type": "incident", "id": "1" * 18}).status_code == 200
