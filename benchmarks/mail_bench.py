@@ -7,8 +7,8 @@ a mailbox and ``--messages`` messages (default 2,000) as mail clients write them
 
 * 60 % new inquiries (Japanese and English subjects and bodies; a fifth ISO-2022-JP as Outlook sends
   it, a tenth with a PNG attachment, a tenth from senders Kaizen does not know yet);
-* 30 % replies to earlier inquiries of the same run (half by In-Reply-To/References, half only by the
-  ticket number in the subject), with quoted history to strip;
+* 30 % replies of the requesters to their earlier inquiries of the same run (half by
+  In-Reply-To/References, half only by the ticket number in the subject), with quoted history to strip;
 * 10 % automatic mail (out-of-office replies, bounces) that must create nothing.
 
 Measured:
@@ -99,7 +99,7 @@ def _iso2022(subject: str, body: str) -> bytes:
 def generate(count: int, rng: random.Random, people: list[str]) -> list[dict[str, Any]]:
     """Return the messages to send: raw bytes and what each is (new, reply, auto) in send order."""
     out: list[dict[str, Any]] = []
-    new_ids: list[tuple[int, str, str]] = []  # (index, Message-ID, subject)
+    new_ids: list[tuple[str, str, str]] = []  # (sender, Message-ID, subject)
     for i in range(count):
         roll = rng.random()
         sender = people[rng.randrange(len(people))] if rng.random() > 0.1 else f"new{i}@customer.example"
@@ -121,7 +121,8 @@ def generate(count: int, rng: random.Random, people: list[str]) -> list[dict[str
                 msg.set_content("This is the mail system at host mx.customer.example.")
         elif roll < 0.40 and new_ids:
             kind = "reply"
-            _index, parent, subject = new_ids[rng.randrange(len(new_ids))]
+            parent_sender, parent, subject = new_ids[rng.randrange(len(new_ids))]
+            msg.replace_header("From", parent_sender)  # the requester answers their own ticket
             msg["Subject"] = f"Re: {subject}"
             if rng.random() < 0.5:
                 msg["In-Reply-To"] = parent
@@ -147,13 +148,13 @@ def generate(count: int, rng: random.Random, people: list[str]) -> list[dict[str
                     + payload
                 )
                 out.append({"kind": "new", "raw": raw, "subject": subject})
-                new_ids.append((len(out) - 1, f"<bench-{i}@customer.example>", subject))
+                new_ids.append((sender, f"<bench-{i}@customer.example>", subject))
                 continue
             msg["Subject"] = subject
             msg.set_content(body + "\n\nよろしくお願いします。")
             if rng.random() < 0.1:
                 msg.add_attachment(PNG, maintype="image", subtype="png", filename="画面.png")
-            new_ids.append((len(out), str(msg["Message-ID"]), subject))
+            new_ids.append((sender, str(msg["Message-ID"]), subject))
         out.append({"kind": kind, "raw": msg.as_bytes(), "subject": str(msg["Subject"] or "")})
     return out
 
