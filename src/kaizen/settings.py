@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
         "TicketKindEnum": "kaizen.tickets.choices.Kind",
         "ImpactEnum": "kaizen.tickets.choices.Impact",
         "AlertSeverityEnum": "kaizen.monitoring.choices.Severity",
+        "MailStateEnum": "kaizen.intake.choices.MailState",
+        "FaqStateEnum": "kaizen.knowledge.choices.FaqState",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
