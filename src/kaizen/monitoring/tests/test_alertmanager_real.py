@@ -166,6 +166,20 @@ def alertmanager(
         yield server
     finally:
         server.stop()
+        _settle()
+
+
+def _settle(timeout: float = 5.0) -> None:
+    """Wait until the live server has finished a webhook it was still handling when Alertmanager
+    stopped: the database flush after the test would otherwise deadlock with its writes."""
+    deadline = time.monotonic() + timeout
+    last = -1
+    while time.monotonic() < deadline:
+        count = Delivery.objects.count()
+        if count == last and not Delivery.objects.filter(state=DeliveryState.PENDING).exists():
+            return
+        last = count
+        time.sleep(0.5)
 
 
 def _alert(ci: str, *, starts: dt.datetime, ends: dt.datetime | None = None) -> dict[str, Any]:
