@@ -40,7 +40,6 @@ import os
 import platform
 import random
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -159,12 +158,6 @@ def generate(count: int, rng: random.Random, people: list[str]) -> list[dict[str
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def child(opts: argparse.Namespace) -> dict[str, Any]:
     """Generate, receive over LMTP, process with worker processes; return the figures."""
     import django
@@ -179,6 +172,7 @@ def child(opts: argparse.Namespace) -> dict[str, Any]:
     from kaizen.core import context
     from kaizen.core import defaults as core_defaults
     from kaizen.core.access import Role
+    from kaizen.core.testing.net import free_port
     from kaizen.intake import services
     from kaizen.intake.models import InboundMail
     from kaizen.intake.server import Server
@@ -205,7 +199,7 @@ def child(opts: argparse.Namespace) -> dict[str, Any]:
 
     # a. receive over LMTP, 4 clients; replies by subject name the ticket of their parent, which
     # exists only once processed: those are sent in a second round after the first processing.
-    port = _free_port()
+    port = free_port()
     server = Server(hostname="127.0.0.1", port=port, lmtp=True)
     server.start()
     first = [m for m in messages if m["kind"] != "reply-subject"]

@@ -9,28 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kaizen.core.forms import RecordForm
 
-from .models import Mailbox
-
-MAILBOX_FIELDS = [
-    "name",
-    "address",
-    "organisation",
-    "serves_all",
-    "description",
-    "is_enabled",
-    "kind",
-    "default_team",
-    "default_service",
-    "unknown_senders",
-    "trusted_domains",
-    "imap_host",
-    "imap_port",
-    "imap_security",
-    "imap_username",
-    "imap_password",
-    "imap_folder",
-    "archive_folder",
-]
+from .models import MAILBOX_FIELDS, Mailbox
 
 
 def _ascii_folder(value: str) -> str:

@@ -31,6 +31,28 @@ CONFIGURATION = AccessPolicy(
 )
 """Mailboxes: staff read them, managers configure them in their organisations."""
 
+MAILBOX_FIELDS = [
+    "name",
+    "address",
+    "organisation",
+    "serves_all",
+    "description",
+    "is_enabled",
+    "kind",
+    "default_team",
+    "default_service",
+    "unknown_senders",
+    "trusted_domains",
+    "imap_host",
+    "imap_port",
+    "imap_security",
+    "imap_username",
+    "imap_password",
+    "imap_folder",
+    "archive_folder",
+]
+"""The settings of a mailbox people edit (form, API, detail page), in the order shown."""
+
 KINDS = [c for c in Kind.choices if c[0] in (Kind.INCIDENT, Kind.REQUEST)]
 
 

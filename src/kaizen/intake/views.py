@@ -23,9 +23,9 @@ from kaizen.mail.limits import ParseError
 from kaizen.mail.quoting import strip_quoted
 from kaizen.tickets import panels
 
-from . import imap, queries, services
+from . import downloads, imap, queries, services
 from .forms import MailboxForm
-from .models import InboundMail, Mailbox
+from .models import MAILBOX_FIELDS, InboundMail, Mailbox
 
 TEXT_SHOWN = 20_000
 
@@ -44,23 +44,7 @@ class MailboxUI(ModelUI):
     columns = ("name", "address", "organisation", "is_enabled", "kind", "last_received_at", "last_error")
     sortable = ("name", "address", "last_received_at")
     detail_fields = (
-        "name",
-        "address",
-        "organisation",
-        "serves_all",
-        "description",
-        "is_enabled",
-        "kind",
-        "default_team",
-        "default_service",
-        "unknown_senders",
-        "trusted_domains",
-        "imap_host",
-        "imap_port",
-        "imap_security",
-        "imap_username",
-        "imap_folder",
-        "archive_folder",
+        *(f for f in MAILBOX_FIELDS if f != "imap_password"),
         "run_as",
         "last_polled_at",
         "last_received_at",
@@ -118,13 +102,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def message_original(request: HttpRequest, pk: int) -> HttpResponse:
     """Download the message exactly as received (a file, never displayed inline)."""
-    mail = _message(request, pk)
-    response = HttpResponse(bytes(mail.raw), content_type="application/octet-stream")
-    response["Content-Disposition"] = f'attachment; filename="message-{mail.pk}.eml"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return downloads.original_response(_message(request, pk))
 
 
 @login_required

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import pytest
 
+from .net import free_port
+
 DOVECOT = Path(os.environ.get("KAIZEN_DOVECOT", "/usr/sbin/dovecot"))
 LMTP_BINARY = Path("/usr/lib/dovecot/lmtp")
 HOST = "127.0.0.1"
@@ -172,12 +174,6 @@ class _Layout:
     def remove_scratch(self) -> None:
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -321,8 +317,8 @@ class _Running:
 def _launch(directory: Path, users: dict[str, str], timeout: float) -> _Running:
     identity = _Identity.current()
     layout = _Layout.create(directory, identity)
-    imap_port = _free_port()
-    lmtp_port = _free_port() if LMTP_BINARY.exists() else None
+    imap_port = free_port(HOST)
+    lmtp_port = free_port(HOST) if LMTP_BINARY.exists() else None
     passwd_file = directory / "users.passwd"
     _write_passwd_file(passwd_file, users, layout.mail_root, identity)
     conf = directory / "dovecot.conf"

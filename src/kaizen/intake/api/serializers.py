@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from kaizen.core.api.serializers import StrictModelSerializer
 
-from ..models import InboundMail, Mailbox
+from ..models import MAILBOX_FIELDS, InboundMail, Mailbox
 
 COMMON = ["id", "version", "created_at", "updated_at"]
 
@@ -24,25 +24,8 @@ class MailboxSerializer(StrictModelSerializer):
     class Meta:
         model = Mailbox
         fields: ClassVar[list[str]] = [
-            "name",
-            "address",
-            "organisation",
-            "serves_all",
-            "description",
-            "is_enabled",
-            "kind",
-            "default_team",
-            "default_service",
-            "unknown_senders",
-            "trusted_domains",
-            "imap_host",
-            "imap_port",
-            "imap_security",
-            "imap_username",
-            "imap_password",
+            *MAILBOX_FIELDS,
             "has_password",
-            "imap_folder",
-            "archive_folder",
             "last_polled_at",
             "last_received_at",
             "last_error",

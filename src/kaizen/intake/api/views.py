@@ -18,7 +18,7 @@ from kaizen.core import access
 from kaizen.core.api.viewsets import RecordViewSet
 from kaizen.mail.limits import DEFAULT_LIMITS
 
-from .. import queries, services
+from .. import downloads, queries, services
 from ..choices import MailState, Transport
 from ..models import Mailbox
 from . import serializers
@@ -103,7 +103,4 @@ class MailMessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def original(self, request: Request, pk: Any = None) -> HttpResponse:
         """Download the message exactly as received."""
         mail = self.get_queryset().defer(None).filter(pk=self.get_object().pk).get()
-        response = HttpResponse(bytes(mail.raw), content_type="application/octet-stream")
-        response["Content-Disposition"] = f'attachment; filename="message-{mail.pk}.eml"'
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return downloads.original_response(mail)

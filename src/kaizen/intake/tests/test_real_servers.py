@@ -10,7 +10,6 @@ from __future__ import annotations
 import email
 import imaplib
 import smtplib
-import socket
 import time
 from collections.abc import Iterator
 from email import policy
@@ -21,6 +20,7 @@ from aiosmtpd.controller import Controller
 
 from kaizen.core import context
 from kaizen.core.testing.dovecot import DovecotServer, dovecot
+from kaizen.core.testing.net import free_port
 from kaizen.intake import imap, services, threads
 from kaizen.intake.choices import MailState, Security
 from kaizen.intake.models import InboundMail, Mailbox
@@ -37,12 +37,6 @@ __all__ = ["dovecot"]  # the fixture
 pytestmark = [pytest.mark.mailserver, pytest.mark.django_db(transaction=True)]
 
 USER, PASSWORD = "intake@kaizen.test", "intake-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _imap(server: DovecotServer) -> imaplib.IMAP4:
@@ -146,7 +140,7 @@ def test_a_wrong_password_is_recorded_on_the_mailbox_without_the_password(
     assert _poll(mailbox) == 0
     mailbox.refresh_from_db()
     assert USER in mailbox.last_error and "wrong-one" not in mailbox.last_error
-    Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=_free_port())
+    Mailbox.objects.filter(pk=mailbox.pk).update(imap_port=free_port())
     assert _poll(mailbox) == 0
     mailbox.refresh_from_db()
     assert "Cannot connect" in mailbox.last_error or "接続" in mailbox.last_error
@@ -157,7 +151,7 @@ def listener(office: Office) -> Iterator[Any]:
     servers: list[Server] = []
 
     def start(*, lmtp: bool) -> int:
-        port = _free_port()
+        port = free_port()
         server = Server(hostname="127.0.0.1", port=port, lmtp=lmtp)
         server.start()
         servers.append(server)
@@ -214,7 +208,7 @@ def test_ticket_mail_goes_by_smtp_and_the_reply_threads_back_through_dovecot(
     office: Office, dovecot: DovecotServer, settings: Any
 ) -> None:
     sink = Sink()
-    port = _free_port()
+    port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

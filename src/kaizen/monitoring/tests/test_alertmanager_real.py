@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -24,6 +23,7 @@ import pytest
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kaizen.core.testing.net import free_port
 from kaizen.monitoring.choices import AlertStatus, DeliveryState
 from kaizen.monitoring.models import Alert, Delivery, Integration
 from kaizen.tickets.choices import Channel, StateCategory
@@ -47,12 +47,6 @@ pytestmark = [
 TIMEOUT = 20.0
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _stamp(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -61,7 +55,7 @@ class Alertmanager:
     """One Alertmanager process with a single ``kaizen`` webhook receiver."""
 
     def __init__(self, workdir: Path, *, webhook: str, token: str) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / "alertmanager.log"
         config = {
