@@ -43,6 +43,7 @@ MAILBOX_FIELDS = [
     "default_service",
     "unknown_senders",
     "trusted_domains",
+    "auth_server",
     "imap_host",
     "imap_port",
     "imap_security",
@@ -119,6 +120,16 @@ class Mailbox(Record):
             "DMARC result from your mail server is flagged as possibly spoofed."
         ),
     )
+    auth_server = models.CharField(
+        _("authenticating server"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "The name your receiving mail server writes at the start of its Authentication-Results "
+            "header (for example mx.example.co.jp). Only its results are trusted, so a header a sender "
+            "forged is ignored. Empty: the topmost header is taken as your server's."
+        ),
+    )
     imap_host = models.CharField(
         _("IMAP host"),
         max_length=255,
@@ -185,6 +196,9 @@ class Mailbox(Record):
         bad = policies.bad_domains(self.trusted_domains)
         if bad:
             errors["trusted_domains"] = _("Not a domain name: %(d)s") % {"d": ", ".join(bad[:5])}
+        self.auth_server = (self.auth_server or "").strip().lower()
+        if policies.bad_server_name(self.auth_server):
+            errors["auth_server"] = _("Not a server name: letters, digits, dots and hyphens.")
         if self.imap_host and not self.imap_username:
             errors["imap_username"] = _("Enter the IMAP user.")
         if errors:

@@ -14,6 +14,7 @@ LOOP_WINDOW = 600
 """Seconds."""
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,253}[a-z0-9])?$")
 _RESULT = re.compile(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.I)
 
 
@@ -25,6 +26,12 @@ def domains(text: str) -> list[str]:
         if item and item not in out:
             out.append(item)
     return out
+
+
+def bad_server_name(name: str) -> bool:
+    """Tell whether ``name`` cannot be a mail server's authserv-id (a host name, as servers use)."""
+    name = name.strip().lower()
+    return bool(name) and not (_DOMAIN.match(name) or _HOST.match(name))
 
 
 def bad_domains(text: str) -> list[str]:
@@ -41,20 +48,32 @@ def _covered(domain: str, trusted: Iterable[str]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in trusted)
 
 
-def spoof_reason(from_address: str, trusted: Sequence[str], auth_results: Sequence[str]) -> str:
+def authserv_id(header: str) -> str:
+    """Return the name of the server that wrote an ``Authentication-Results`` header (RFC 8601
+    ``authserv-id``, lower case, without the optional version)."""
+    return header.partition(";")[0].strip().split(" ")[0].strip().lower()
+
+
+def spoof_reason(
+    from_address: str, trusted: Sequence[str], auth_results: Sequence[str], server: str = ""
+) -> str:
     """Return why mail claiming ``from_address`` looks spoofed ("" when it does not).
 
     Only addresses of the organisation's own domains are checked: their mail server adds an
-    ``Authentication-Results`` header (RFC 8601), the first one being its own; mail claiming such
-    a domain needs a ``pass`` for DMARC, DKIM or SPF in it. Mail of other domains is not judged
-    (we cannot know their policy; their own server rejected what it had to).
+    ``Authentication-Results`` header (RFC 8601); mail claiming such a domain needs a ``pass`` for
+    DMARC, DKIM or SPF in it. With ``server`` (the receiving server's authserv-id) only headers
+    that server wrote count, so a header the sender forged is never read; without it the topmost
+    header is taken as the server's own. Mail of other domains is not judged (we cannot know their
+    policy; their own server rejected what it had to).
     """
     domain = domain_of(from_address)
     if not domain or not _covered(domain, trusted):
         return ""
-    if not auth_results:
+    server = server.strip().lower()
+    ours = [h for h in auth_results if authserv_id(h) == server] if server else list(auth_results[:1])
+    if not ours:
         return _("Mail from %(d)s without an authentication result from your mail server.") % {"d": domain}
-    results = {name.lower(): value.lower() for name, value in _RESULT.findall(auth_results[0])}
+    results = {name.lower(): value.lower() for name, value in _RESULT.findall(ours[0])}
     if "pass" in results.values():
         return ""
     failed = ", ".join(f"{k}={v}" for k, v in sorted(results.items())) or _("no result")

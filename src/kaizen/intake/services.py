@@ -320,7 +320,10 @@ def _decide(mail: InboundMail) -> None:
         _finish(mail, MailState.IGNORED, reason=loop)
         return
     spoof = policies.spoof_reason(
-        parsed.from_address, policies.domains(mailbox.trusted_domains), parsed.auth_results
+        parsed.from_address,
+        policies.domains(mailbox.trusted_domains),
+        parsed.auth_results,
+        mailbox.auth_server,
     )
     mail.spoofed = bool(spoof)
     person = _sender(mailbox, parsed)

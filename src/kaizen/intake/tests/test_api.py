@@ -82,6 +82,9 @@ def test_the_imap_password_is_accepted_but_never_returned(office: Office) -> Non
     [
         {"address": "not an address"},
         {"trusted_domains": "customer.test\nnot a domain!"},
+        {"auth_server": "mx.desk.test; spf=pass"},
+        {"auth_server": "<script>"},
+        {"auth_server": "m" * 300},
         {"imap_host": "imap.desk.test"},  # no user
         {"imap_port": 70000},
         {"imap_security": "ssh"},

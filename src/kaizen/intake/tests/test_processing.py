@@ -195,6 +195,39 @@ def test_mail_claiming_our_domain_without_authentication_is_flagged_and_not_thre
     ).exists()
 
 
+def test_with_the_servers_name_only_its_authentication_results_count(office, deliver):
+    office.mailbox.trusted_domains = "customer.test"
+    office.mailbox.auth_server = "MX.desk.test"
+    office.mailbox.full_clean()
+    office.mailbox.save()
+    assert office.mailbox.auth_server == "mx.desk.test"
+    ours = "mx.desk.test 1; spf=pass smtp.mailfrom=customer.test"
+    trusted = deliver(message(headers={"Authentication-Results": ours}))
+    assert not trusted.spoofed
+    # Our server wrote nothing (the mail came round it); the sender wrote a "pass" of their own.
+    forged = deliver(
+        message(
+            subject="経理部からのお願い",
+            headers={"Authentication-Results": "mx.attacker.test; spf=pass smtp.mailfrom=customer.test"},
+        )
+    )
+    assert forged.spoofed and "spoofing-suspected" in [t.name for t in forged.ticket.tags.all()]
+
+
+def test_authserv_id_and_spoof_reason_read_rfc_8601_headers():
+    from kaizen.intake import policies
+
+    assert policies.authserv_id("MX.Desk.Test 1; spf=pass") == "mx.desk.test"
+    assert policies.authserv_id("mx.desk.test;spf=pass") == "mx.desk.test"
+    forged_below = ["mx.desk.test; spf=fail; dmarc=fail", "evil.test; spf=pass; dkim=pass"]
+    assert policies.spoof_reason("a@customer.test", ["customer.test"], forged_below, "mx.desk.test")
+    assert policies.spoof_reason("a@customer.test", ["customer.test"], forged_below)  # topmost: fail
+    ours_below = ["relay.else.test; spf=none", "mx.desk.test; dkim=pass header.d=customer.test"]
+    assert not policies.spoof_reason("a@customer.test", ["customer.test"], ours_below, "mx.desk.test")
+    assert not policies.spoof_reason("a@else.test", ["customer.test"], [], "mx.desk.test")
+    assert policies.bad_server_name("mx.desk.test; x") and not policies.bad_server_name("mx1")
+
+
 def test_attachments_are_attached_and_a_disguised_one_is_refused_with_a_note(office, deliver):
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
     got = deliver(
