@@ -21,7 +21,8 @@ STRICT = src/kaizen/tickets/policies.py src/kaizen/tickets/workflow.py src/kaize
 	src/kaizen/intake/replies.py src/kaizen/intake/server.py \
 	src/kaizen/knowledge/services.py src/kaizen/knowledge/queries.py src/kaizen/knowledge/policies.py \
 	src/kaizen/search/services.py src/kaizen/search/queries.py src/kaizen/search/analyzer.py src/kaizen/mail \
-	src/kaizen/search/similar.py src/kaizen/search/similarity.py src/kaizen/knowledge/faq.py \
+	src/kaizen/search/similar.py src/kaizen/search/similarity.py src/kaizen/search/ranking.py src/kaizen/search/facets.py \
+	src/kaizen/knowledge/faq.py \
 	src/kaizen/knowledge/clustering.py src/kaizen/knowledge/tasks.py
 
 .PHONY: dev tools demo test test-unit test-e2e test-pg lint bench messages vendor

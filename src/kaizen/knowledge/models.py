@@ -51,6 +51,19 @@ def _published_for_requesters(user: Any) -> Q:
     return published & providers & about
 
 
+def readable_organisations(user: Any) -> frozenset[int] | None:
+    """Return every organisation holding an article ``user`` may read (None: any): the staff
+    role's organisations and, for a requester, the providers of :func:`_published_for_requesters`."""
+    staff = org_scope(user, STAFF_ROLES)
+    requester = org_scope(user, [Role.REQUESTER])
+    if not isinstance(staff, frozenset) or not isinstance(requester, frozenset):
+        return None
+    if not requester:
+        return staff
+    used = Service.objects.filter(customers__in=sorted(requester)).values_list("organisation_id", flat=True)
+    return staff | requester | frozenset(used.distinct().order_by())
+
+
 class Article(Record):
     """A knowledge article: a symptom and its solution, a how-to, an explanation."""
 

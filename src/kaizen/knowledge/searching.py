@@ -22,7 +22,7 @@ from kaizen.search.choices import Audience as SearchAudience
 from kaizen.search.models import MAX_EXCERPT
 
 from .choices import Audience
-from .models import Article
+from .models import Article, readable_organisations
 
 RECORD_TYPE = "article"
 
@@ -69,6 +69,7 @@ SOURCE = sources.register(
         visible=_visible,
         documents=_documents,
         url=_url,
+        organisations=readable_organisations,
     )
 )
 

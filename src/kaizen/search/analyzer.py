@@ -18,6 +18,7 @@ thread gets its own tokenizer. Nothing is downloaded: the dictionary ships in ``
 
 from __future__ import annotations
 
+import functools
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -86,13 +87,46 @@ def _joins_previous(char: str) -> bool:
     return bool(decomposed) and unicodedata.combining(decomposed[0]) != 0
 
 
+class _Pieces(dict[int, str]):
+    """Code point → its NFKC lower-case form, computed on first sight (a ``str.translate`` table)."""
+
+    def __missing__(self, code: int) -> str:
+        piece = unicodedata.normalize("NFKC", chr(code)).lower()
+        if any("\ud800" <= c <= "\udfff" for c in piece):  # a lone surrogate cannot be encoded
+            piece = " " * len(piece)
+        if len(self) < _TABLE_LIMIT:
+            self[code] = piece
+        return piece
+
+
+class _Uneven(dict[int, str | None]):
+    """Code point → ``None`` when it normalises to exactly one character and joins nothing, else
+    itself: ``text.translate`` of this table is empty when character offsets need no mapping."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        value = None if len(_PIECES[code]) == 1 and not _joins_previous(char) else char
+        if len(self) < _TABLE_LIMIT:
+            self[code] = value
+        return value
+
+
+_TABLE_LIMIT = 100_000
+"""Code points remembered per table (hostile text of rare characters must not grow them for ever)."""
+_PIECES = _Pieces()
+_UNEVEN = _Uneven()
+
+
 def normalise(text: str) -> tuple[str, list[int]]:
     """Return NFKC-normalised lower-case ``text`` and, per output character, its original offset.
 
     Each base character is normalised together with the combining marks that follow it (ｶﾞ is
     カ + a half-width voiced mark), so offsets map back to the original for highlighting. The list
-    has one more entry, the original length.
+    has one more entry, the original length. Text where every character stays one character
+    (most text) is mapped by two ``str.translate`` calls over tables filled on first sight.
     """
+    if not text.translate(_UNEVEN):
+        return text.translate(_PIECES), list(range(len(text) + 1))
     out: list[str] = []
     offsets: list[int] = []
     i, n = 0, len(text)
@@ -100,14 +134,19 @@ def normalise(text: str) -> tuple[str, list[int]]:
         j = i + 1
         while j < n and _joins_previous(text[j]):
             j += 1
-        piece = unicodedata.normalize("NFKC", text[i:j]).lower()
-        if any("\ud800" <= c <= "\udfff" for c in piece):  # a lone surrogate cannot be encoded
-            piece = " " * len(piece)
+        piece = _PIECES[ord(text[i])] if j == i + 1 else _normal_piece(text[i:j])
         out.append(piece)
         offsets.extend([i] * len(piece))
         i = j
     offsets.append(n)
     return "".join(out), offsets
+
+
+def _normal_piece(cluster: str) -> str:
+    piece = unicodedata.normalize("NFKC", cluster).lower()
+    if any("\ud800" <= c <= "\udfff" for c in piece):  # a lone surrogate cannot be encoded
+        piece = " " * len(piece)
+    return piece
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:
@@ -170,15 +209,14 @@ def _fold_kana(word: str) -> str:
     return word
 
 
-def _forms(surface: str, normalized: str) -> Iterator[str]:
+@functools.lru_cache(maxsize=65_536)
+def _forms(surface: str, normalized: str) -> tuple[str, ...]:
+    """Return the terms of one morpheme (cached: the same words recur in every text)."""
     if surface.isascii():
         # Sudachi "normalises" English into katakana (not → ノット); keep English as written.
-        for run in _runs(surface):
-            if run not in ENGLISH_STOPWORDS:
-                yield stem_english(run)[:MAX_TERM]
-        return
-    for run in _runs(unicodedata.normalize("NFKC", normalized).lower()):
-        yield _fold_kana(run)[:MAX_TERM]
+        return tuple(stem_english(run)[:MAX_TERM] for run in _runs(surface) if run not in ENGLISH_STOPWORDS)
+    normal = unicodedata.normalize("NFKC", normalized).lower()
+    return tuple(_fold_kana(run)[:MAX_TERM] for run in _runs(normal))
 
 
 # -- analysis ------------------------------------------------------------------------------------

@@ -1,28 +1,89 @@
-"""Mark matched terms in original text: HTML-escaped, the matches wrapped in ``<mark>``."""
+"""Mark matched terms in original text: HTML-escaped, the matches wrapped in ``<mark>``.
+
+Hits are marked without running the analyser over them (Sudachi costs about 0.5 ms a snippet,
+more than the query itself on SQLite): the query's terms, and the words as typed, become one
+regular expression over the hit's text normalised the way the analyser normalises it (NFKC,
+lower case, hiragana read as katakana). Offsets map back to the original text, so the marks
+sit on what the user wrote. English words are matched whole, with their plural endings;
+katakana words with or without the trailing long-vowel mark (the analyser folds both).
+Spelling variants only the dictionary knows (引っ越し for 引越し) are marked when the query
+spells them that way; a hit found through another variant is still listed, just not marked.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
-from django.utils.html import escape
+import re
+from collections.abc import Collection, Iterable
+from html import escape
 
 from . import analyzer
 
 SNIPPET = 160
 """Characters of excerpt shown around the first match."""
 BEFORE = 40
+_KATAKANA = str.maketrans({chr(code): chr(code + 0x60) for code in range(0x3041, 0x3097)})
+_ALL_KATAKANA = re.compile(r"[ァ-ヺー]+")
 
 
-def _spans(text: str, wanted: Collection[str]) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for term in analyzer.analyse(text):
-        if term.text not in wanted or term.start >= term.end:
-            continue
-        if spans and term.start <= spans[-1][1]:
-            spans[-1] = (spans[-1][0], max(spans[-1][1], term.end))
-        else:
-            spans.append((term.start, term.end))
-    return spans
+def _fold(text: str) -> str:
+    return text.translate(_KATAKANA)
+
+
+def _variants(term: str) -> Iterable[str]:
+    """Return regular expressions matching the written forms of an analysed term."""
+    folded = _fold(term)
+    if term.isascii():
+        word = re.escape(term)
+        if term.endswith("y"):
+            word = f"(?:{word}|{re.escape(term[:-1])}ies)"
+        yield rf"(?<![0-9a-z]){word}(?:e?s)?(?![0-9a-z])"
+    elif _ALL_KATAKANA.fullmatch(folded):
+        yield re.escape(folded) + "ー?"
+    else:
+        yield re.escape(folded)
+
+
+class Marker:
+    """Marks the terms of one search in the text of its hits."""
+
+    def __init__(self, terms: Collection[str], query: str = "") -> None:
+        alternatives = {v for term in terms for v in _variants(term)}
+        # The words as the user typed them: a spelling the dictionary normalises differently.
+        for term in analyzer.analyse(query[:1000]) if query else ():
+            surface = _fold(analyzer.normalise(query[term.start : term.end])[0])
+            if surface and surface != _fold(term.text):
+                alternatives.update(_variants(surface))
+        ordered = sorted(alternatives, key=len, reverse=True)  # the longest alternative wins
+        self.pattern = re.compile("|".join(ordered)) if ordered else None
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Return the spans of ``text`` (original offsets) that match a term, in order."""
+        if self.pattern is None or not text:
+            return []
+        normal, offsets = analyzer.normalise(text)
+        spans: list[tuple[int, int]] = []
+        for found in self.pattern.finditer(_fold(normal)):
+            start = offsets[found.start()]
+            end = max(offsets[found.end()], start + 1)  # a term inside one expanded character (㈱)
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+            else:
+                spans.append((start, end))
+        return spans
+
+    def mark(self, text: str) -> str:
+        """Return ``text`` escaped, with every match in ``<mark>``."""
+        return _render(text, self.spans(text), 0, len(text))
+
+    def snippet(self, text: str, width: int = SNIPPET) -> str:
+        """Return about ``width`` characters of ``text`` around the first match, marked and escaped."""
+        spans = self.spans(text)
+        start = max(0, spans[0][0] - BEFORE) if spans else 0
+        end = min(len(text), start + width)
+        if end - start < width:
+            start = max(0, end - width)
+        body = _render(text, spans, start, end)
+        return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
 
 def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
@@ -40,16 +101,10 @@ def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> st
 
 
 def mark(text: str, wanted: Collection[str]) -> str:
-    """Return ``text`` escaped, with every span whose term is in ``wanted`` in ``<mark>``."""
-    return _render(text, _spans(text, wanted), 0, len(text))
+    """Return ``text`` escaped, with every span matching a term of ``wanted`` in ``<mark>``."""
+    return Marker(wanted).mark(text)
 
 
 def snippet(text: str, wanted: Collection[str], width: int = SNIPPET) -> str:
     """Return about ``width`` characters of ``text`` around the first match, marked and escaped."""
-    spans = _spans(text, wanted)
-    start = max(0, spans[0][0] - BEFORE) if spans else 0
-    end = min(len(text), start + width)
-    if end - start < width:
-        start = max(0, end - width)
-    body = _render(text, spans, start, end)
-    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+    return Marker(wanted).snippet(text, width)

@@ -2,8 +2,11 @@
 
 The match is built from analysed terms only (letters, digits, marks), each one quoted, so
 nothing a user types is ever read as search syntax: ``"``, ``*``, ``NEAR``, ``-``, ``:``, ``&``,
-``|``, ``!`` and parentheses are text. Every term must match (AND). SQLite ranks with bm25,
-PostgreSQL with ts_rank; the set of hits is the same on both.
+``|``, ``!`` and parentheses are text. Every term must match (AND), or any (suggestions).
+
+The full-text index returns the newest matches of the wanted record types and of the
+organisations the user can reach (``facets``), the sources keep the ones the user may see, and
+``ranking.bm25`` orders them: the same hits in the same order on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -14,15 +17,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from . import analyzer, highlight, sources
+from . import analyzer, facets, highlight, ranking, sources
 from .models import SearchEntry
 
 MAX_QUERY = 1000
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
+BOUND = 500
+"""Matches ranked per search: the newest this many of the wanted record types and organisations
+(more when a deeper page asks). Ranking every match of a common word among a million entries
+cost hundreds of milliseconds; a search for such a word ranks its most recent matches."""
+BATCHES = 4
+"""Times a search reaches further back when too few of the newest matches are visible to the user."""
+NEWEST = 2**62
+"""An entry id above every real one (the first batch starts below it)."""
 
 
 @dataclass(frozen=True)
@@ -58,30 +68,134 @@ def tsquery(terms: Collection[str], *, any_term: bool = False) -> str:
     return (" | " if any_term else " & ").join(quoted)
 
 
-def _visible(user: Any, types: frozenset[str] | None) -> Q:
-    condition = Q(pk__in=[])
+Row = tuple[int, str, int, str]
+"""A match: entry id, record type, record id, analysed terms."""
+
+
+def keep_visible(user: Any, rows: list[Row]) -> list[Row]:
+    """Return the ``rows`` whose record ``user`` may see (one query per source, by primary key)."""
+    kept: set[tuple[str, int]] = set()
     for source in sources.SOURCES.values():
-        wanted = source.record_types & types if types is not None else source.record_types
-        if wanted:
-            condition |= Q(record_type__in=sorted(wanted), record_id__in=source.visible(user))
-    return condition
-
-
-def visible_condition(user: Any, types: frozenset[str] | None) -> Q:
-    """Return the condition on index entries that keeps the records of ``types`` ``user`` may see."""
-    return _visible(user, types)
+        ids = sorted({row[2] for row in rows if row[1] in source.record_types})
+        if ids:
+            seen = source.visible(user).filter(pk__in=ids).values_list("pk", flat=True)
+            kept.update((rtype, rid) for rtype in source.record_types for rid in seen)
+    return [row for row in rows if (row[1], row[2]) in kept]
 
 
 def matching_ids(
     user: Any, text: str, types: frozenset[str] | None, limit: int, *, any_term: bool = False
 ) -> list[int]:
     """Return the ids of the visible entries holding every term of ``text`` (or any), newest first
-    (candidates for another ranking: computing a text rank of every match would cost more)."""
+    (candidates for another ranking)."""
     terms = analyzer.query_terms(text[:MAX_QUERY])
     if not terms:
         return []
-    found = _matches(terms, _visible(user, types), limit, 0, any_term=any_term, ranked=False)
-    return [pk for pk, _score in found]
+    rows = _found(user, terms, types, limit, any_term=any_term)
+    return [row[0] for row in rows[:limit]]
+
+
+def _organisations(user: Any, types: frozenset[str] | None) -> frozenset[int] | None:
+    """Every organisation whose entries of ``types`` ``user`` might see (None: any)."""
+    found: set[int] = set()
+    for source in sources.SOURCES.values():
+        if types is not None and not source.record_types & types:
+            continue
+        orgs = source.organisations(user) if source.organisations is not None else None
+        if orgs is None:
+            return None
+        found |= orgs
+    return frozenset(found)
+
+
+def _found(
+    user: Any, terms: list[str], types: frozenset[str] | None, need: int, *, any_term: bool
+) -> list[Row]:
+    """Return visible matches, newest first: the newest ``BOUND`` (or ``need``) matches of the
+    wanted types and organisations, then older ones while fewer than ``need`` are visible. With
+    ``any_term``, the newest entries holding every term come too (a common word of a sentence
+    would otherwise fill the candidates with entries holding only that word)."""
+    orgs = _organisations(user, types)
+    if orgs is not None and not orgs:
+        return []
+    bound = max(BOUND, need)
+    found: dict[int, Row] = {}
+    if any_term and len(terms) > 1:
+        found.update((row[0], row) for row in keep_visible(user, _newest(terms, types, orgs, bound, NEWEST)))
+    before = NEWEST
+    for _batch in range(BATCHES):
+        rows = _newest(terms, types, orgs, bound, before, any_term=any_term)
+        for row in keep_visible(user, rows):
+            found.setdefault(row[0], row)
+        if len(rows) < bound or len(found) >= need:
+            break
+        before = rows[-1][0]
+    return sorted(found.values(), key=lambda row: -row[0])
+
+
+def newest_visible(user: Any, types: frozenset[str], limit: int) -> list[int]:
+    """Return the ids of the newest ``limit`` entries of ``types`` whose records ``user`` may see
+    (the newest of the user's organisations, then older ones while too few are visible)."""
+    orgs = _organisations(user, types)
+    if orgs is not None and not orgs:
+        return []
+    found: list[Row] = []
+    before = NEWEST
+    for _batch in range(BATCHES):
+        rows = _newest([], types, orgs, limit, before)
+        found += keep_visible(user, rows)
+        if len(rows) < limit or len(found) >= limit:
+            break
+        before = rows[-1][0]
+    return [row[0] for row in found[:limit]]
+
+
+_NEWEST_SQL = (
+    "SELECT e.id, e.record_type, e.record_id, e.tokens FROM ({inner} ORDER BY id DESC LIMIT %s) c "
+    "JOIN search_searchentry e ON e.id = c.id ORDER BY e.id DESC"
+)
+_INNER = {
+    "postgresql": "SELECT id FROM search_searchentry WHERE match_terms @@ CAST(%s AS tsquery) AND id < %s",
+    "sqlite": "SELECT rowid AS id FROM search_entry_fts WHERE search_entry_fts MATCH %s AND rowid < %s",
+}
+_INNER_ALL = "SELECT id FROM search_searchentry WHERE id < %s"
+
+
+def _match(terms: list[str], kinds: list[str], org_words: list[str], *, any_term: bool) -> str:
+    """Return the full-text match of the terms and facets ("" when nothing narrows)."""
+    if connection.vendor == "postgresql":
+        parts = [
+            "(" + " | ".join(f"'#{word}'" for word in words) + ")" for words in (kinds, org_words) if words
+        ]
+        parts += [f"({tsquery(terms, any_term=any_term)})"] if terms else []
+        return " & ".join(parts)
+    parts = [
+        "facets : (" + " OR ".join(f'"{word}"' for word in words) + ")"
+        for words in (kinds, org_words)
+        if words
+    ]
+    parts += [f"tokens : ({fts5_query(terms, any_term=any_term)})"] if terms else []
+    return " AND ".join(parts)
+
+
+def _newest(
+    terms: list[str],
+    types: frozenset[str] | None,
+    orgs: frozenset[int] | None,
+    bound: int,
+    before: int,
+    *,
+    any_term: bool = False,
+) -> list[Row]:
+    """Return the newest ``bound`` entries below id ``before`` holding the terms (every one, or any;
+    no terms: every entry) of the wanted types and organisations, newest first."""
+    kinds = sorted(facets.kind(t) for t in types) if types is not None else []
+    org_words = sorted(facets.organisation(o) for o in orgs | {0}) if orgs is not None else []
+    match = _match(terms, kinds, org_words, any_term=any_term)
+    inner, params = (_INNER[connection.vendor], [match, before]) if match else (_INNER_ALL, [before])
+    with connection.cursor() as cursor:
+        cursor.execute(_NEWEST_SQL.format(inner=inner), [*params, bound])
+        return [(int(pk), str(rtype), int(rid), str(tokens)) for pk, rtype, rid, tokens in cursor.fetchall()]
 
 
 def _check(q: str, types: Collection[str] | None, limit: int, offset: int) -> frozenset[str] | None:
@@ -106,38 +220,6 @@ def _check(q: str, types: Collection[str] | None, limit: int, offset: int) -> fr
     return wanted
 
 
-def _matches(
-    terms: list[str], visible: Q, limit: int, offset: int, any_term: bool = False, *, ranked: bool = True
-) -> list[tuple[int, float]]:
-    """Return (entry id, score) of the matches, best first; unranked: the newest first (score 0)."""
-    # The visibility condition is compiled by Django; every value in it and here is a bound parameter.
-    sub_sql, sub_params = SearchEntry.objects.filter(visible).values("pk").query.sql_with_params()
-    if connection.vendor == "postgresql":
-        query = tsquery(terms, any_term=any_term)
-        score = "ts_rank(e.rank_terms, CAST(%s AS tsquery))" if ranked else "0"
-        order = "score DESC, e.id" if ranked else "e.id DESC"
-        sql = (
-            f"SELECT e.id, {score} AS score "  # noqa: S608
-            "FROM search_searchentry e "
-            "WHERE array_to_tsvector(string_to_array(e.tokens, ' ')) @@ CAST(%s AS tsquery) "
-            f"AND e.id IN ({sub_sql}) ORDER BY {order} LIMIT %s OFFSET %s"
-        )
-        params: list[Any] = [*([query] if ranked else []), query, *sub_params, limit, offset]
-    else:
-        score = "-bm25(search_entry_fts)" if ranked else "0"
-        order = "score DESC, e.id" if ranked else "e.id DESC"
-        sql = (
-            f"SELECT e.id, {score} AS score "  # noqa: S608
-            "FROM search_entry_fts JOIN search_searchentry e ON e.id = search_entry_fts.rowid "
-            "WHERE search_entry_fts MATCH %s "
-            f"AND e.id IN ({sub_sql}) ORDER BY {order} LIMIT %s OFFSET %s"
-        )
-        params = [fts5_query(terms, any_term=any_term), *sub_params, limit, offset]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(int(pk), float(score)) for pk, score in cursor.fetchall()]
-
-
 def search(
     user: Any,
     q: str,
@@ -157,8 +239,12 @@ def search(
     terms = analyzer.query_terms(q)
     if not terms:
         return Results(hits=[], terms=[], has_more=False)
-    rows = _matches(terms, _visible(user, wanted), limit + 1, offset, any_term)
+    found = _found(user, terms, wanted, offset + limit + 1, any_term=any_term)
+    scores = ranking.bm25(terms, [row[3].split(" ") for row in found])
+    ranked = sorted(zip(scores, found, strict=True), key=lambda item: (-item[0], -item[1][0]))
+    rows = [(row[0], score) for score, row in ranked[offset : offset + limit + 1]]
     entries = SearchEntry.objects.in_bulk([pk for pk, _score in rows[:limit]])
+    marker = highlight.Marker(terms, q)
     hits = []
     for pk, score in rows[:limit]:
         entry = entries.get(pk)
@@ -170,8 +256,8 @@ def search(
                 record_id=entry.record_id,
                 number=entry.number,
                 title=entry.title,
-                title_html=highlight.mark(entry.title, terms),
-                snippet=highlight.snippet(entry.excerpt, terms),
+                title_html=marker.mark(entry.title),
+                snippet=marker.snippet(entry.excerpt),
                 score=round(score, 6),
             )
         )

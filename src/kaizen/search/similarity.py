@@ -5,8 +5,8 @@ Encoder, 512 float16 values, 1 KB), written with the entry. A ticket's similar i
 among bounded candidates, never by scanning the whole index: the entries holding every word of its
 title (the full-text index, up to ``TEXT_CANDIDATES``) and the latest ``RECENT_CANDIDATES`` entries of the
 wanted types (so that a Japanese ticket finds its English twin, which shares no word), both
-through the user's visibility, then ranked by cosine similarity. Without the model package the
-vectors are empty and the ranking is the full-text one.
+through the user's visibility (``queries.keep_visible``), then ranked by cosine similarity.
+Without the model package the vectors are empty and the ranking is the full-text one.
 """
 
 from __future__ import annotations
@@ -88,31 +88,20 @@ def similar_to(
 ) -> list[Similar]:
     """Return up to ``limit`` records ``user`` may see that are most alike to the given record
     (nothing when the user may not see that record: its text must not steer what they are shown)."""
-    entry = (
-        SearchEntry.objects.filter(queries.visible_condition(user, frozenset({record_type})))
-        .filter(record_type=record_type, record_id=record_id)
-        .first()
-    )
-    if entry is None:
+    entry = SearchEntry.objects.filter(record_type=record_type, record_id=record_id).first()
+    if entry is None or not queries.keep_visible(user, [(entry.pk, record_type, record_id, "")]):
         return []
     wanted = frozenset(types)
-    visible = queries.visible_condition(user, wanted)
-    columns = ("pk", "record_type", "record_id", "number", "title", "vector")
-    # The latest entries with a vector, read with their vectors in one query.
-    rows = list(
-        SearchEntry.objects.filter(visible, vector__isnull=False)
-        .exclude(pk=entry.pk)
-        .order_by("-id")
-        .values_list(*columns)[:RECENT_CANDIDATES]
-    )
-    title_ids: list[int] = []
+    # The latest visible entries of the wanted types, and those holding every word of the title
+    # (precise and cheap: an OR of common words matches nearly everything).
+    ids = set(queries.newest_visible(user, wanted, RECENT_CANDIDATES))
+    title_ids = []
     if entry.title.strip():
-        # Every word of the title: precise and cheap (an OR of common words matches nearly everything).
-        seen = {r[0] for r in rows}
         title_ids = queries.matching_ids(user, entry.title, wanted, TEXT_CANDIDATES)
-        ids = [i for i in title_ids if i not in seen]
-        if ids:
-            rows += list(SearchEntry.objects.filter(pk__in=ids).exclude(pk=entry.pk).values_list(*columns))
+    ids.update(title_ids)
+    ids.discard(entry.pk)
+    columns = ("pk", "record_type", "record_id", "number", "title", "vector")
+    rows = list(SearchEntry.objects.filter(pk__in=sorted(ids)).values_list(*columns))
     stored = bytes(entry.vector) if entry.vector is not None else b""
     if len(stored) % 2:
         stored = b""  # not float16 values: rank as if the record had no vector

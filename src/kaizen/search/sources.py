@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from . import facets
 from .choices import Audience
 
 
@@ -38,7 +39,9 @@ class Source:
     ``documents(ids)`` yields the documents of those ids (all of them when ``ids`` is None), locking
     the rows of the given ids while they are read, so that two re-indexings of one record run one
     after the other and the later one reads the later commit;
-    ``url(user, record_type, record_id)`` is the page where ``user`` opens the record.
+    ``url(user, record_type, record_id)`` is the page where ``user`` opens the record;
+    ``organisations(user)`` returns every organisation holding a record ``user`` may see (more is
+    allowed, fewer is not; None: any organisation): searches ask the index for those only.
     """
 
     name: str
@@ -46,13 +49,21 @@ class Source:
     visible: Callable[[Any], QuerySet[Any]]
     documents: Callable[[Iterable[int] | None], Iterator[Document]]
     url: Callable[[Any, str, int], str] | None = None
+    organisations: Callable[[Any], frozenset[int] | None] | None = None
 
 
 SOURCES: dict[str, Source] = {}
 
 
 def register(source: Source) -> Source:
-    """Add ``source`` to the index (idempotent by name)."""
+    """Add ``source`` to the index (idempotent by name).
+
+    Raises:
+        ValueError: a record type that is not lower-case letters and ``_`` (see ``facets``).
+    """
+    wrong = sorted(t for t in source.record_types if not facets.RECORD_TYPE.fullmatch(t))
+    if wrong:
+        raise ValueError(f"record types must be lower-case letters and _: {wrong}")
     SOURCES[source.name] = source
     return source
 
@@ -74,6 +85,18 @@ def _visible_tickets(user: Any) -> QuerySet[Any]:
     from kaizen.tickets.models import Ticket
 
     return Ticket.objects.visible_to(user).values("pk")
+
+
+def _ticket_organisations(user: Any) -> frozenset[int] | None:
+    """Staff see their organisations' tickets; a requester sees their own, of whatever organisation."""
+    from kaizen.core.access import STAFF_ROLES, org_scope
+    from kaizen.tickets.models import Ticket
+
+    scope = org_scope(user, STAFF_ROLES)
+    if not isinstance(scope, frozenset):
+        return None
+    own = Ticket.objects.filter(requester__user_id=user.pk).values_list("organisation_id", flat=True)
+    return scope | frozenset(own.distinct().order_by())
 
 
 def ticket_document(ticket: Any) -> Document:
@@ -136,5 +159,6 @@ TICKETS = register(
         visible=_visible_tickets,
         documents=_ticket_documents,
         url=_ticket_url,
+        organisations=_ticket_organisations,
     )
 )

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from kaizen.search import analyzer
+from kaizen.search import analyzer, highlight
 from kaizen.search.analyzer import terms
 
 
@@ -107,3 +107,53 @@ def test_threads_share_the_dictionary() -> None:
         t.join()
     assert len(results) == 8
     assert all(r == results[0] for r in results)
+
+
+# -- highlighting -------------------------------------------------------------------------------
+
+
+def test_snippet_of_a_long_excerpt_shows_a_late_match_marked() -> None:
+    filler = "会議室の予約方法について説明します。" * 40  # 720 characters
+    text = filler + "プリンタの警告灯が点灯しています。" + filler
+    shown = highlight.snippet(text, {"警告"})
+    assert "<mark>警告</mark>灯" in shown
+    assert shown.startswith("…") and shown.endswith("…")
+    assert len(shown.replace("<mark>", "").replace("</mark>", "")) <= highlight.SNIPPET + 2
+
+
+def test_marks_follow_the_analysers_folding() -> None:
+    def marked(text: str, query: str) -> str:
+        return highlight.Marker(terms(query), query).mark(text)
+
+    assert marked("サーバーとサーバ", "サーバ") == "<mark>サーバー</mark>と<mark>サーバ</mark>"
+    assert marked("ＶＰＮが切れる", "vpn") == "<mark>ＶＰＮ</mark>が切れる"
+    assert marked("Two printers and one policies page", "printer policy") == (
+        "Two <mark>printers</mark> and one <mark>policies</mark> page"
+    )
+    assert marked("ねじとネジ", "ネジ") == "<mark>ねじ</mark>と<mark>ネジ</mark>"
+    assert marked("㈱カイゼン", "株") == "<mark>㈱</mark>カイゼン"
+    assert marked("ｶﾞｲﾄﾞ", "ガイド") == "<mark>ｶﾞｲﾄﾞ</mark>"
+    # Whole English words only: "it" is not inside "with" or "item".
+    assert marked("with item, IT desk", "it") == "with item, <mark>IT</mark> desk"
+
+
+def test_a_spelling_the_user_typed_is_marked_too() -> None:
+    text = "来月の引っ越しの手順"
+    assert "<mark>引っ越し</mark>" in highlight.Marker(terms("引っ越し"), "引っ越し").mark(text)
+
+
+def test_marks_are_escaped_and_nothing_matches_without_terms() -> None:
+    assert highlight.Marker(["script"]).mark("<script>x</script>") == (
+        "&lt;<mark>script</mark>&gt;x&lt;/<mark>script</mark>&gt;"
+    )
+    assert highlight.Marker([]).mark("<b>") == "&lt;b&gt;"
+    assert highlight.Marker(["警告"]).snippet("") == ""
+
+
+def test_normalise_keeps_offsets_for_expanding_and_joining_characters() -> None:
+    text = "①㈱ｶﾞ髙ＰＣ"
+    normal, offsets = analyzer.normalise(text)
+    assert normal == "1(株)ガ髙pc"
+    assert offsets == [0, 1, 1, 1, 2, 4, 5, 6, 7]
+    plain = "サーバー(障害)"
+    assert analyzer.normalise(plain) == (plain, list(range(len(plain) + 1)))

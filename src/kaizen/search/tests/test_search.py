@@ -265,3 +265,53 @@ def test_a_record_changing_type_keeps_one_entry() -> None:
     services.index(Document("incident", 7, None, "INC-7", "印刷障害", "", ""))
     services.index(Document("problem", 7, None, "PRB-7", "印刷障害", "", ""))
     assert list(SearchEntry.objects.values_list("record_type", "record_id")) == [("problem", 7)]
+
+
+# -- bounded candidates (queries.BOUND) --------------------------------------------------------------
+
+
+def test_a_common_word_ranks_its_newest_matches_and_deeper_pages_reach_further(
+    deliver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kaizen.search.queries.BOUND", 3)
+    org = OrganisationFactory()
+    made = [deliver(ticket, org, title=f"印刷障害 {i}").number for i in range(6)]
+    first = services.search(admin(), "印刷", limit=2)
+    assert {h.number for h in first.hits} <= set(made[-3:]) and first.has_more
+    pages = [services.search(admin(), "印刷", limit=2, offset=n).hits for n in (0, 2, 4)]
+    assert sorted(h.number for page in pages for h in page) == sorted(made)
+
+
+def test_matches_the_user_may_not_see_do_not_crowd_out_older_visible_ones(
+    deliver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kaizen.search.queries.BOUND", 2)
+    org = OrganisationFactory()
+    alice, bob = requester_of(org), requester_of(org)
+    mine = deliver(own_ticket, alice, "印刷できない")
+    for _ in range(4):  # newer matches of the same organisation, not alice's
+        deliver(own_ticket, bob, "印刷できない")
+    assert numbers(alice, "印刷") == {mine.number}
+
+
+def test_facets_keep_another_organisations_entries_out_of_the_candidates(
+    deliver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kaizen.search.queries.BOUND", 2)
+    mine, other = OrganisationFactory(), OrganisationFactory()
+    wanted = deliver(ticket, mine, title="印刷障害")
+    for _ in range(12):  # more newer matches than BOUND × BATCHES, all in the other organisation
+        deliver(ticket, other, title="印刷障害")
+    assert numbers(user_with_role(Role.AGENT, mine), "印刷") == {wanted.number}
+
+
+def test_suggestions_take_entries_holding_every_word_beyond_the_newest(
+    deliver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kaizen.search.queries.BOUND", 2)
+    org = OrganisationFactory()
+    best = deliver(ticket, org, title="トナー交換でプリンタが直らない")
+    for i in range(5):
+        deliver(ticket, org, title=f"プリンタの設置 {i}")
+    hits = services.search(admin(), "プリンタ トナー", any_term=True, limit=3).hits
+    assert hits[0].number == best.number

@@ -1,0 +1,31 @@
+"""Facets: an entry's record type and organisation, held by the full-text index beside its terms.
+
+A search narrows the full-text match to the wanted record types and to the organisations whose
+entries the user might see, so that the newest matches it ranks are mostly ones it can show
+(``queries.py``). Facets only narrow: who sees a hit is still decided by the record's source.
+
+The same facet words are written by the database (migration 0005: the SQL below, run by the
+FTS5 triggers on SQLite and by a generated column on PostgreSQL) and asked for here.
+"""
+
+from __future__ import annotations
+
+import re
+
+SQLITE_FACETS = "'k' || replace({row}.record_type, '_', '') || ' o' || coalesce({row}.organisation_id, 0)"
+"""The ``facets`` column of the FTS5 table for the entry ``row`` (``karticle o12``)."""
+PG_FACETS = "ARRAY['#k' || replace(record_type, '_', ''), '#o' || coalesce(organisation_id, 0)::text]"
+"""The facet lexemes of an entry in ``match_terms`` (``#karticle``, ``#o12``; terms never hold ``#``)."""
+RECORD_TYPE = re.compile(r"[a-z][a-z_]*")
+"""What a record type may look like (FTS5's ascii tokenizer splits at anything else but ``_``,
+which the facet drops)."""
+
+
+def kind(record_type: str) -> str:
+    """Return the facet word of a record type."""
+    return "k" + record_type.replace("_", "")
+
+
+def organisation(organisation_id: int | None) -> str:
+    """Return the facet word of an organisation (``o0``: an entry of no organisation)."""
+    return f"o{organisation_id or 0}"
