@@ -1,5 +1,6 @@
 """Demo data of the service desk: templates, business rules, automatic assignment and about 300
-tickets with two months of history (incidents, service requests, problems).
+tickets with two months of history (incidents, service requests, problems), after ten months of
+older inquiries on recurring topics (:mod:`.demo_year`), a year in all.
 
 Every ticket is written through the services by the people who would do it: requesters open
 their own tickets in the portal, agents record calls and mails, work and resolve them, managers
@@ -77,6 +78,9 @@ from .models import BusinessRule, Category, ReviewCriterion, TeamAssignment, Tic
 
 JST = zoneinfo.ZoneInfo("Asia/Tokyo")
 DAYS = 60
+"""The history played in full, with tickets in every state."""
+YEAR = 365
+"""The history in all: the older inquiries come before the last ``DAYS``, all finished."""
 SEED = 20260401
 MARKER = "demo:"
 TEAM_WORKER = {DESK: "agent", INFRA: "ops", APPS: "dev"}
@@ -126,7 +130,7 @@ def frozen_clock(moment: dt.datetime) -> Iterator[None]:
 
 def epoch() -> dt.datetime:
     """Return when the demo desk was configured: shortly before its oldest ticket."""
-    return timezone.now() - dt.timedelta(days=DAYS + 2)
+    return timezone.now() - dt.timedelta(days=YEAR + 2)
 
 
 def run(stories: Iterable[Story], *, end: dt.datetime) -> int:
@@ -969,9 +973,10 @@ def _decide(desk: Desk, tid: int, manager: User, choice: Any) -> None:
     )
 
 
-def nightly_closure(desk: Desk) -> Story:
-    """The closure job, once a night: closes resolved tickets whose confirmation period passed."""
-    day = (desk.now - dt.timedelta(days=DAYS)).astimezone(JST).date()
+def nightly_closure(desk: Desk, *, days: int = DAYS) -> Story:
+    """The closure job, once a night for ``days``: closes resolved tickets whose confirmation
+    period passed."""
+    day = (desk.now - dt.timedelta(days=days)).astimezone(JST).date()
     while True:
         day += dt.timedelta(days=1)
         t = dt.datetime.combine(day, dt.time(3, 7), JST).astimezone(dt.UTC)
@@ -1027,6 +1032,7 @@ def load(*, password: str) -> None:
     ):
         return  # the accounts and portfolio demo data are not there
     from . import demo_stories as tales
+    from . import demo_year
 
     now = demo_present(timezone.now())
     desk = Desk(now=now)
@@ -1035,7 +1041,8 @@ def load(*, password: str) -> None:
         add_contacts(desk)
     plans = [plan(desk, s) for s in desk.rng.choices(SCENARIOS, [s.weight for s in SCENARIOS], k=195)]
     plans += _every_state(desk, plans)
-    all_stories: list[Story] = [incident(desk, p) for p in plans]
+    all_stories: list[Story] = demo_year.stories(desk)  # the older inquiries, own random generator
+    all_stories += [incident(desk, p) for p in plans]
     all_stories += [
         tales.major_network(desk),
         tales.major_children(desk),
@@ -1058,5 +1065,5 @@ def load(*, password: str) -> None:
     ]
     for source in _sources:
         all_stories += list(source(desk))
-    all_stories += [review_meetings(desk), nightly_closure(desk)]
+    all_stories += [review_meetings(desk), nightly_closure(desk, days=YEAR)]
     run(all_stories, end=desk.end)

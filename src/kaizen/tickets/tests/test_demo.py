@@ -1,8 +1,10 @@
-"""The demo desk: two months of believable tickets, written through the services, loaded once."""
+"""The demo desk: two months of believable tickets after ten months of older inquiries, written
+through the services, loaded once."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.db.models import Count
@@ -12,6 +14,7 @@ from kaizen.core import audit, defaults, demo
 from kaizen.core.models import AuditEntry
 from kaizen.tickets import automation
 from kaizen.tickets.choices import CauseClass, Channel, Kind, ReviewOutcome, ReviewStatus, StateCategory
+from kaizen.tickets.demo import DAYS, JST, demo_present
 from kaizen.tickets.models import (
     BusinessRule,
     Comment,
@@ -34,8 +37,10 @@ def test_demo_desk_is_believable_consistent_and_loaded_once():
     defaults.load_all()
     demo.load_all(password="kaizen-demo")
 
-    # The monitoring demo adds live incidents from alerts (now, not in the two months of history).
-    tickets = Ticket.objects.filter(created_at__lt=started)
+    # The monitoring demo adds live incidents from alerts (now, not in the two months of history);
+    # the older inquiries come before the two months (test_demo_desk_holds_a_year_of_inquiries).
+    window = demo_present(started) - dt.timedelta(days=DAYS + 1)
+    tickets = Ticket.objects.filter(created_at__lt=started, created_at__gte=window)
     kinds = _counts(tickets, "kind")
     assert 250 <= sum(kinds.values()) <= 350
     assert 180 <= kinds[Kind.INCIDENT] <= 280
@@ -113,3 +118,56 @@ def test_demo_desk_is_believable_consistent_and_loaded_once():
     demo.load_all(password="kaizen-demo")
     assert (Ticket.objects.count(), Comment.objects.count(), AuditEntry.objects.count()) == before
     assert audit.verify().ok
+
+
+def test_demo_desk_holds_a_year_of_inquiries_on_recurring_topics():
+    from kaizen.portfolio.models import Service
+    from kaizen.tickets.demo_year import END
+
+    started = timezone.now()
+    defaults.load_all()
+    demo.load_all(password="kaizen-demo", only=("accounts", "portfolio", "slm", "tickets"))
+    present = demo_present(started)
+    inquiries = Ticket.objects.filter(kind__in=[Kind.INCIDENT, Kind.REQUEST], created_at__lt=started)
+    rows = list(inquiries.values_list("created_at", "title", "state_category"))
+    month_of = {created: (present - created).days // 30 for created, _title, _state in rows}
+    per_month = [sum(1 for m in month_of.values() if m == n) for n in range(12)]
+    assert all(40 <= n <= 160 for n in per_month), per_month  # a year, about 60-100 a month
+
+    def months(*words):
+        return {month_of[c] for c, title, _s in rows if any(w in title for w in words)}
+
+    topics = (("パスワード",), ("VPN",), ("複合機", "トナー", "印刷"), ("容量",), ("Teams",))
+    for words in (*topics, ("共有フォルダ",)):
+        assert len(months(*words)) >= 9, words  # recurring all year
+    passwords = {title for _c, title, _s in rows if "パスワード" in title}
+    assert len(passwords) >= 4  # in different words
+
+    older = Ticket.objects.filter(created_at__lt=present - dt.timedelta(days=END))
+    assert older.count() >= 500
+    local = [(c.astimezone(JST), title) for c, title, _s in rows if c < present - dt.timedelta(days=END)]
+    assert {m.month for m, title in local if "年末調整" in title} <= {10, 11, 12, 1}  # the season
+    hires = Counter(m.month for m, title in local if "入社" in title or "新しく入る" in title)
+    april = [m.day for m, _title in local if m.month == 4]
+    if april and min(april) <= 3 and max(april) >= 27:  # April is one of the older months
+        assert hires[4] == max(hires.values()) and hires[4] >= 2 * hires.get(6, 0)
+    finished = _counts(older, "state_category")
+    assert set(finished) == {StateCategory.CLOSED, StateCategory.CANCELLED}
+    assert 0 < finished[StateCategory.CANCELLED] < 0.1 * finished[StateCategory.CLOSED]
+    closed = older.filter(kind=Kind.INCIDENT, state_category=StateCategory.CLOSED)
+    assert not closed.filter(resolution="").exists() and not closed.filter(cause_class="").exists()
+    assert {Channel.PORTAL, Channel.PHONE, Channel.EMAIL} == set(older.values_list("channel", flat=True))
+    orgs = set(older.values_list("organisation__code", flat=True))
+    assert orgs <= {"sakura", "sakura-osaka", "minato", "aoba", "kaizen-it"}
+    assert not older.filter(requester=None).exists()
+    customers = {
+        code: set(orgs)
+        for code, orgs in ((s.code, s.customers.values_list("pk", flat=True)) for s in Service.objects.all())
+    }
+    used = older.exclude(service=None).values_list(
+        "service__code", "organisation_id", "organisation__parent_id"
+    )
+    for service, org, company in used:
+        assert {org, company} & customers[service]  # a branch uses its company's services
+    assert not older.filter(review_status=ReviewStatus.PENDING).exists()
+    assert not older.filter(updated_at__gte=started).exists()
