@@ -240,7 +240,7 @@ def search(
     if not terms:
         return Results(hits=[], terms=[], has_more=False)
     found = _found(user, terms, wanted, offset + limit + 1, any_term=any_term)
-    scores = ranking.bm25(terms, [row[3].split(" ") for row in found])
+    scores = ranking.bm25(terms, [row[3] for row in found])
     ranked = sorted(zip(scores, found, strict=True), key=lambda item: (-item[0], -item[1][0]))
     rows = [(row[0], score) for score, row in ranked[offset : offset + limit + 1]]
     entries = SearchEntry.objects.in_bulk([pk for pk, _score in rows[:limit]])
