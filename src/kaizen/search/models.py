@@ -51,6 +51,12 @@ class SearchEntry(models.Model):
         constraints: ClassVar[list[Any]] = [
             models.UniqueConstraint(fields=["record_type", "record_id"], name="search_entry_unique_record"),
         ]
+        indexes: ClassVar[list[Any]] = [
+            # The newest entries of a type, and of an organisation (a search's window, see
+            # queries._window_start).
+            models.Index(fields=["record_type", "id"], name="search_entry_type_id"),
+            models.Index(fields=["record_type", "organisation", "id"], name="search_entry_type_org_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.record_type} {self.record_id}"

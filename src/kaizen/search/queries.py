@@ -26,11 +26,17 @@ MAX_QUERY = 1000
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 BOUND = 500
-"""Matches ranked per search: the newest this many of the wanted record types and organisations
+"""Matches ranked per search at most: the newest of the wanted record types and organisations
 (more when a deeper page asks). Ranking every match of a common word among a million entries
 cost hundreds of milliseconds; a search for such a word ranks its most recent matches."""
 BATCHES = 4
 """Times a search reaches further back when too few of the newest matches are visible to the user."""
+WINDOW = 2000
+"""Entries of the wanted types a search looks at first, the newest (older ones only when these hold
+too few matches)."""
+WINDOW_ORGANISATIONS = 8
+"""Up to this many organisations, the window is the newest entries of the user's organisations
+(read per organisation); beyond, the newest of the wanted types."""
 NEWEST = 2**62
 """An entry id above every real one (the first batch starts below it)."""
 
@@ -111,25 +117,25 @@ def _organisations(user: Any, types: frozenset[str] | None) -> frozenset[int] | 
 def _found(
     user: Any, terms: list[str], types: frozenset[str] | None, need: int, *, any_term: bool
 ) -> list[Row]:
-    """Return visible matches, newest first: the newest ``BOUND`` (or ``need``) matches of the
-    wanted types and organisations, then older ones while fewer than ``need`` are visible. With
-    ``any_term``, the newest entries holding every term come too (a common word of a sentence
-    would otherwise fill the candidates with entries holding only that word)."""
+    """Return visible matches, newest first (see :func:`_newest`), reaching further back while
+    fewer than ``need`` are visible. With ``any_term``, the newest entries holding every term come
+    too (a common word of a sentence would otherwise fill the candidates with entries holding only
+    that word)."""
     orgs = _organisations(user, types)
     if orgs is not None and not orgs:
         return []
     bound = max(BOUND, need)
     found: dict[int, Row] = {}
     if any_term and len(terms) > 1:
-        found.update((row[0], row) for row in keep_visible(user, _newest(terms, types, orgs, bound, NEWEST)))
+        every, _below = _newest(terms, types, orgs, bound, NEWEST, need=need)
+        found.update((row[0], row) for row in keep_visible(user, every))
     before = NEWEST
     for _batch in range(BATCHES):
-        rows = _newest(terms, types, orgs, bound, before, any_term=any_term)
+        rows, before = _newest(terms, types, orgs, bound, before, need=need - len(found), any_term=any_term)
         for row in keep_visible(user, rows):
             found.setdefault(row[0], row)
-        if len(rows) < bound or len(found) >= need:
+        if not before or len(found) >= need:
             break
-        before = rows[-1][0]
     return sorted(found.values(), key=lambda row: -row[0])
 
 
@@ -142,23 +148,11 @@ def newest_visible(user: Any, types: frozenset[str], limit: int) -> list[int]:
     found: list[Row] = []
     before = NEWEST
     for _batch in range(BATCHES):
-        rows = _newest([], types, orgs, limit, before)
+        rows, before = _newest([], types, orgs, limit, before, need=limit - len(found))
         found += keep_visible(user, rows)
-        if len(rows) < limit or len(found) >= limit:
+        if not before or len(found) >= limit:
             break
-        before = rows[-1][0]
     return [row[0] for row in found[:limit]]
-
-
-_NEWEST_SQL = (
-    "SELECT e.id, e.record_type, e.record_id, e.tokens FROM ({inner} ORDER BY id DESC LIMIT %s) c "
-    "JOIN search_searchentry e ON e.id = c.id ORDER BY e.id DESC"
-)
-_INNER = {
-    "postgresql": "SELECT id FROM search_searchentry WHERE match_terms @@ CAST(%s AS tsquery) AND id < %s",
-    "sqlite": "SELECT rowid AS id FROM search_entry_fts WHERE search_entry_fts MATCH %s AND rowid < %s",
-}
-_INNER_ALL = "SELECT id FROM search_searchentry WHERE id < %s"
 
 
 def _match(terms: list[str], kinds: list[str], org_words: list[str], *, any_term: bool) -> str:
@@ -178,6 +172,88 @@ def _match(terms: list[str], kinds: list[str], org_words: list[str], *, any_term
     return " AND ".join(parts)
 
 
+def _types_condition(types: frozenset[str] | None) -> tuple[str, list[Any]]:
+    if types is None:
+        return "", []
+    return f"record_type IN ({', '.join(['%s'] * len(types))}) AND ", sorted(types)
+
+
+def _branches(types: frozenset[str] | None, orgs: frozenset[int] | None) -> list[tuple[str, list[Any]]]:
+    """Return the conditions reading the window one index range at a time, newest first: per
+    record type (``(record_type, id)``) and, for a user of a few organisations, per organisation
+    too (``(record_type, organisation_id, id)``)."""
+    if types is None:
+        return [_types_condition(None)]
+    if orgs is None or len(orgs) > WINDOW_ORGANISATIONS:
+        return [_types_condition(frozenset([kind])) for kind in sorted(types)]
+    branches: list[tuple[str, list[Any]]] = []
+    for kind in sorted(types):
+        branches.append(("record_type = %s AND organisation_id IS NULL AND ", [kind]))
+        branches += [("record_type = %s AND organisation_id = %s AND ", [kind, o]) for o in sorted(orgs)]
+    return branches
+
+
+def _window_start(types: frozenset[str] | None, orgs: frozenset[int] | None, before: int) -> int:
+    """Return the id of the ``WINDOW``-th newest entry of ``types`` (and organisations, see
+    :func:`_branches`) below id ``before``, 0 when there are fewer."""
+    selects, params = [], []
+    for condition, values in _branches(types, orgs):
+        selects.append(
+            f"SELECT * FROM (SELECT id FROM search_searchentry WHERE {condition}id < %s "  # noqa: S608
+            "ORDER BY id DESC LIMIT %s) t"
+        )
+        params += [*values, before, WINDOW]
+    sql = f"SELECT id FROM ({' UNION ALL '.join(selects)}) w ORDER BY id DESC LIMIT 1 OFFSET %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, WINDOW - 1])
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _scan(
+    match: str, types: frozenset[str] | None, orgs: frozenset[int] | None, low: int, before: int, bound: int
+) -> list[Row]:
+    """Return the newest ``bound`` entries with ``low`` <= id < ``before`` of ``types`` holding
+    ``match`` (every entry when it is empty), newest first. ``low`` > 0 is the window's start."""
+    condition, values = _types_condition(types)
+    params: list[Any]
+    if connection.vendor == "postgresql" and low:
+        # The window's rows straight from the (record_type, id) index, newest first, then the
+        # match: a GIN bitmap would read every match of a common word (and the planner misjudges
+        # how often words that come together, like 証明 and 書, match together).
+        branches, params = [], []
+        for condition, values in _branches(types, orgs):
+            branches.append(
+                f"(SELECT id, match_terms FROM search_searchentry WHERE {condition}id < %s "  # noqa: S608
+                "ORDER BY id DESC LIMIT %s)"
+            )
+            params += [*values, before, WINDOW]
+        inner = f"SELECT id FROM ({' UNION ALL '.join(branches)}) w WHERE id >= %s"  # noqa: S608
+        params.append(low)
+        if match:
+            inner += " AND match_terms @@ CAST(%s AS tsquery)"
+            params.append(match)
+    elif not match:
+        inner = f"SELECT id FROM search_searchentry WHERE {condition}id >= %s AND id < %s"  # noqa: S608
+        params = [*values, low, before]
+    elif connection.vendor == "postgresql":
+        inner = "SELECT id FROM search_searchentry WHERE match_terms @@ CAST(%s AS tsquery) AND id < %s"
+        params = [match, before]
+    else:
+        inner = (
+            "SELECT rowid AS id FROM search_entry_fts "
+            "WHERE search_entry_fts MATCH %s AND rowid >= %s AND rowid < %s"
+        )
+        params = [match, low, before]
+    sql = (
+        f"SELECT e.id, e.record_type, e.record_id, e.tokens FROM ({inner} ORDER BY id DESC LIMIT %s) c "  # noqa: S608
+        "JOIN search_searchentry e ON e.id = c.id ORDER BY e.id DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, bound])
+        return [(int(pk), str(rtype), int(rid), str(tokens)) for pk, rtype, rid, tokens in cursor.fetchall()]
+
+
 def _newest(
     terms: list[str],
     types: frozenset[str] | None,
@@ -185,17 +261,31 @@ def _newest(
     bound: int,
     before: int,
     *,
+    need: int,
     any_term: bool = False,
-) -> list[Row]:
-    """Return the newest ``bound`` entries below id ``before`` holding the terms (every one, or any;
-    no terms: every entry) of the wanted types and organisations, newest first."""
+) -> tuple[list[Row], int]:
+    """Return up to ``bound`` entries below id ``before`` holding the terms (every one, or any; no
+    terms: every entry) of the wanted types and organisations, newest first, and the id below
+    which nothing was looked at (0: nothing is left).
+
+    The matches among the newest ``WINDOW`` entries of the wanted types come first; older entries
+    are looked at only when the window held fewer than ``need``. So a common word costs a scan of
+    the window, a rare one a few index pages, and both databases return the same candidates.
+    """
     kinds = sorted(facets.kind(t) for t in types) if types is not None else []
     org_words = sorted(facets.organisation(o) for o in orgs | {0}) if orgs is not None else []
     match = _match(terms, kinds, org_words, any_term=any_term)
-    inner, params = (_INNER[connection.vendor], [match, before]) if match else (_INNER_ALL, [before])
-    with connection.cursor() as cursor:
-        cursor.execute(_NEWEST_SQL.format(inner=inner), [*params, bound])
-        return [(int(pk), str(rtype), int(rid), str(tokens)) for pk, rtype, rid, tokens in cursor.fetchall()]
+    low = _window_start(types, orgs, before)
+    rows = _scan(match, types, orgs, low, before, bound)
+    if len(rows) == bound:
+        return rows, rows[-1][0]
+    if not low:
+        return rows, 0
+    if len(rows) >= need:
+        return rows, low
+    older = _scan(match, types, orgs, 0, low, bound - len(rows))
+    below = older[-1][0] if len(older) == bound - len(rows) else 0
+    return rows + older, below
 
 
 def _check(q: str, types: Collection[str] | None, limit: int, offset: int) -> frozenset[str] | None:

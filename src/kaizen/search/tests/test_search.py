@@ -294,10 +294,13 @@ def test_matches_the_user_may_not_see_do_not_crowd_out_older_visible_ones(
     assert numbers(alice, "印刷") == {mine.number}
 
 
+@pytest.mark.parametrize("per_organisation", [8, 0])  # the window read per organisation, or per type
 def test_facets_keep_another_organisations_entries_out_of_the_candidates(
-    deliver: Any, monkeypatch: pytest.MonkeyPatch
+    deliver: Any, monkeypatch: pytest.MonkeyPatch, per_organisation: int
 ) -> None:
     monkeypatch.setattr("kaizen.search.queries.BOUND", 2)
+    monkeypatch.setattr("kaizen.search.queries.WINDOW", 3)
+    monkeypatch.setattr("kaizen.search.queries.WINDOW_ORGANISATIONS", per_organisation)
     mine, other = OrganisationFactory(), OrganisationFactory()
     wanted = deliver(ticket, mine, title="印刷障害")
     for _ in range(12):  # more newer matches than BOUND × BATCHES, all in the other organisation
@@ -315,3 +318,22 @@ def test_suggestions_take_entries_holding_every_word_beyond_the_newest(
         deliver(ticket, org, title=f"プリンタの設置 {i}")
     hits = services.search(admin(), "プリンタ トナー", any_term=True, limit=3).hits
     assert hits[0].number == best.number
+
+
+def test_the_window_of_newest_entries_comes_first_and_older_ones_when_it_holds_too_few(
+    deliver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("kaizen.search.queries.WINDOW", 3)
+    org = OrganisationFactory()
+    old = {deliver(ticket, org, title=f"印刷障害 障害 {i}").number for i in range(3)}
+    for title in ("印刷できない", "印刷が遅い", "メール障害"):  # the window: the three newest
+        deliver(ticket, org, title=title)
+    # A page of one needs two candidates (one more tells whether a next page exists): the window
+    # holds two, so nothing older is ranked.
+    first = services.search(admin(), "印刷", limit=1)
+    assert first.has_more and first.hits[0].title in {"印刷できない", "印刷が遅い"}
+    # Two matches in the window, a page of three asks for four: the older matches are read too.
+    assert len(services.search(admin(), "印刷", limit=3).hits) == 3
+    assert old <= numbers(admin(), "印刷", limit=10)
+    # A word only older entries hold is found below the window.
+    assert numbers(admin(), "障害 印刷") == old
