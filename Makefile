@@ -17,7 +17,7 @@ STRICT = src/kaizen/tickets/policies.py src/kaizen/tickets/workflow.py src/kaize
 	src/kaizen/releases/queries.py src/kaizen/problems/services.py src/kaizen/problems/queries.py \
 	src/kaizen/problems/policies.py src/kaizen/problems/tasks.py \
 	src/kaizen/intake/services.py src/kaizen/intake/queries.py src/kaizen/intake/policies.py \
-	src/kaizen/intake/tasks.py src/kaizen/intake/imap.py src/kaizen/intake/threads.py \
+	src/kaizen/intake/tasks.py src/kaizen/intake/imap.py src/kaizen/intake/oauth.py src/kaizen/intake/threads.py \
 	src/kaizen/intake/replies.py src/kaizen/intake/server.py \
 	src/kaizen/knowledge/services.py src/kaizen/knowledge/queries.py src/kaizen/knowledge/policies.py \
 	src/kaizen/search/services.py src/kaizen/search/queries.py src/kaizen/search/analyzer.py src/kaizen/mail \

@@ -15,6 +15,13 @@ class Security(models.TextChoices):
     NONE = "none", _("None (trusted network only)")
 
 
+class ImapAuth(models.TextChoices):
+    """How Kaizen signs in to the IMAP server."""
+
+    PASSWORD = "password", _("Password")
+    OAUTH2 = "oauth2", _("OAuth 2.0 (Microsoft 365, Gmail)")
+
+
 class UnknownSenders(models.TextChoices):
     """What happens to mail from an address no person has."""
 

@@ -19,7 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from . import services
+from . import oauth, services
 from .choices import Security, Transport
 from .models import Mailbox
 
@@ -58,12 +58,52 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
         raise PollError(
             _("Cannot connect to %(h)s:%(p)s: %(e)s") % {"h": mailbox.imap_host, "p": port, "e": exc}
         ) from exc
+    if mailbox.uses_oauth:
+        _sign_in_with_token(conn, mailbox)
+        return conn
     try:
         conn.login(mailbox.imap_username, mailbox.imap_password)
     except imaplib.IMAP4.error as exc:
         _close(conn)
         raise PollError(_("The server refused the login of %(u)s.") % {"u": mailbox.imap_username}) from exc
     return conn
+
+
+def _sign_in_with_token(conn: imaplib.IMAP4, mailbox: Mailbox) -> None:
+    """Authenticate with an OAuth 2.0 access token (SASL XOAUTH2); a refused token is forgotten."""
+    if "AUTH=XOAUTH2" not in {str(c).upper() for c in conn.capabilities}:
+        _close(conn)
+        raise PollError(
+            _("The server %(h)s does not offer OAuth 2.0 sign-in (XOAUTH2).") % {"h": mailbox.imap_host}
+        )
+    try:
+        token = oauth.access_token(mailbox)
+    except oauth.OAuthError as exc:
+        _close(conn)
+        raise PollError(_("No OAuth access token: %(e)s") % {"e": exc}) from exc
+    initial = f"user={mailbox.imap_username}\x01auth=Bearer {token}\x01\x01".encode()
+    sent: list[bool] = []
+
+    def respond(_challenge: bytes) -> bytes:
+        # The first continuation asks for the credentials; a second one carries the server's
+        # error (RFC 7628 style JSON), which is answered with an empty line to end the exchange.
+        if sent:
+            return b""
+        sent.append(True)
+        return initial
+
+    try:
+        conn.authenticate("XOAUTH2", respond)
+    except imaplib.IMAP4.error as exc:
+        _close(conn)
+        oauth.forget(mailbox.pk)
+        raise PollError(
+            _(
+                "The server refused the OAuth access token for %(u)s; check that the application "
+                "may read this mailbox (a new token is requested at the next poll)."
+            )
+            % {"u": mailbox.imap_username}
+        ) from exc
 
 
 def _close(conn: imaplib.IMAP4) -> None:

@@ -22,7 +22,7 @@ from kaizen.core.models import Record
 from kaizen.tickets.choices import Kind
 
 from . import policies
-from .choices import MailState, Security, Transport, UnknownSenders
+from .choices import ImapAuth, MailState, Security, Transport, UnknownSenders
 
 MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
 CONFIGURATION = AccessPolicy(
@@ -48,11 +48,20 @@ MAILBOX_FIELDS = [
     "imap_port",
     "imap_security",
     "imap_username",
+    "imap_auth",
     "imap_password",
+    "oauth_token_url",
+    "oauth_allow_private",
+    "oauth_client_id",
+    "oauth_client_secret",
+    "oauth_scope",
+    "oauth_refresh_token",
     "imap_folder",
     "archive_folder",
 ]
 """The settings of a mailbox people edit (form, API, detail page), in the order shown."""
+SECRET_FIELDS = frozenset({"imap_password", "oauth_client_secret", "oauth_refresh_token"})
+"""Write-only settings: accepted, never shown, returned, exported or audited."""
 
 KINDS = [c for c in Kind.choices if c[0] in (Kind.INCIDENT, Kind.REQUEST)]
 
@@ -61,8 +70,9 @@ class Mailbox(Record):
     """One address people write to; its mail becomes tickets of one organisation.
 
     Mail arrives by polling an IMAP folder (host set) or over SMTP/LMTP from the organisation's
-    mail server (``kaizen manage mail_serve``), matched by the recipient address. The IMAP password
-    is stored as given (IMAP needs it in clear) and never shown, exported or audited.
+    mail server (``kaizen manage mail_serve``), matched by the recipient address. The IMAP password,
+    the OAuth client secret and refresh token are stored as given (they are needed in clear) and
+    never shown, exported or audited.
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -147,7 +157,51 @@ class Mailbox(Record):
         _("IMAP security"), max_length=20, choices=Security.choices, default=Security.SSL
     )
     imap_username = models.CharField(_("IMAP user"), max_length=255, blank=True)
+    imap_auth = models.CharField(
+        _("IMAP sign-in"),
+        max_length=20,
+        choices=ImapAuth.choices,
+        default=ImapAuth.PASSWORD,
+        help_text=_("Microsoft 365 accepts only OAuth 2.0; Gmail prefers it."),
+    )
     imap_password = models.CharField(_("IMAP password"), max_length=500, blank=True)
+    oauth_token_url = models.CharField(
+        _("OAuth token URL"),
+        max_length=policies.MAX_TOKEN_URL,
+        blank=True,
+        help_text=_(
+            "Microsoft 365: https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token; "
+            "Gmail: https://oauth2.googleapis.com/token."
+        ),
+    )
+    oauth_allow_private = models.BooleanField(
+        _("allow a private token server"),
+        default=False,
+        help_text=_(
+            "Permit a token server on a loopback or private address (an on-premises identity "
+            "provider), and plain http on this machine only. Administrators only; leave off for "
+            "Microsoft 365 and Gmail."
+        ),
+    )
+    oauth_client_id = models.CharField(_("OAuth client ID"), max_length=255, blank=True)
+    oauth_client_secret = models.CharField(_("OAuth client secret"), max_length=2000, blank=True)
+    oauth_scope = models.CharField(
+        _("OAuth scope"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Microsoft 365: https://outlook.office365.com/.default; Gmail: https://mail.google.com/."
+        ),
+    )
+    oauth_refresh_token = models.CharField(
+        _("OAuth refresh token"),
+        max_length=4000,
+        blank=True,
+        help_text=_(
+            "Given: the refresh-token grant is used (Gmail). Empty: client credentials "
+            "(Microsoft 365 app-only access)."
+        ),
+    )
     imap_folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     archive_folder = models.CharField(
         _("archive folder"),
@@ -171,15 +225,18 @@ class Mailbox(Record):
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True, editable=False)
 
     access_policy: ClassVar[AccessPolicy] = CONFIGURATION
-    audit_exclude: ClassVar[frozenset[str]] = Record.audit_exclude | {
-        "imap_password",
-        "uid_validity",
-        "last_uid",
-        "last_polled_at",
-        "last_received_at",
-        "last_error",
-        "last_error_at",
-    }
+    audit_exclude: ClassVar[frozenset[str]] = (
+        Record.audit_exclude
+        | SECRET_FIELDS
+        | {
+            "uid_validity",
+            "last_uid",
+            "last_polled_at",
+            "last_received_at",
+            "last_error",
+            "last_error_at",
+        }
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["name"]
@@ -201,8 +258,40 @@ class Mailbox(Record):
             errors["auth_server"] = _("Not a server name: letters, digits, dots and hyphens.")
         if self.imap_host and not self.imap_username:
             errors["imap_username"] = _("Enter the IMAP user.")
+        if self.imap_auth == ImapAuth.OAUTH2:
+            errors.update(self._oauth_errors())
         if errors:
             raise ValidationError(errors)
+
+    def _oauth_errors(self) -> dict[str, Any]:
+        errors: dict[str, Any] = {}
+        self.oauth_token_url = (self.oauth_token_url or "").strip()
+        self.oauth_client_id = (self.oauth_client_id or "").strip()
+        self.oauth_scope = (self.oauth_scope or "").strip()
+        if not self.oauth_token_url:
+            errors["oauth_token_url"] = _("Enter the token URL of your identity provider.")
+        else:
+            problems = policies.token_url_problems(
+                self.oauth_token_url, allow_private=bool(self.oauth_allow_private)
+            )
+            if problems:
+                errors["oauth_token_url"] = problems
+        if not self.oauth_client_id:
+            errors["oauth_client_id"] = _("Enter the client ID of the registered application.")
+        elif policies.bad_oauth_value(self.oauth_client_id):
+            errors["oauth_client_id"] = _("The client ID may not contain spaces or control characters.")
+        if not self.oauth_client_secret:
+            errors["oauth_client_secret"] = _("Enter the client secret.")
+        if policies.bad_oauth_value(self.imap_username or ""):
+            errors["imap_username"] = _("The user may not contain spaces or control characters.")
+        if policies.bad_oauth_value(self.oauth_scope, spaces=True):
+            errors["oauth_scope"] = _("The scope may not contain control characters.")
+        return errors
+
+    @property
+    def uses_oauth(self) -> bool:
+        """Tell whether the mailbox signs in to IMAP with an OAuth 2.0 access token (XOAUTH2)."""
+        return self.imap_auth == ImapAuth.OAUTH2
 
     @property
     def polls(self) -> bool:

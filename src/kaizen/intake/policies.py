@@ -8,10 +8,16 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from kaizen.core.lib import text
+from kaizen.webhooks import policies as urls
+
 LOOP_LIMIT = 20
 """More messages than this from one sender to one mailbox within ``LOOP_WINDOW`` are a mail loop."""
 LOOP_WINDOW = 600
 """Seconds."""
+
+MAX_TOKEN_URL = 500
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "::1", "localhost"})
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,253}[a-z0-9])?$")
@@ -122,3 +128,33 @@ def may_follow_up(p: Participant) -> bool:
     organisation's ticket.
     """
     return p.is_staff or p.is_requester or p.is_watcher or (p.same_organisation and p.in_thread)
+
+
+def token_url_problems(url: str, *, allow_private: bool) -> list[str]:
+    """Return why ``url`` may not be an OAuth token endpoint (empty when it may).
+
+    The client secret travels in the request, so the URL must be https and pass the outbound
+    (SSRF) checks of webhooks: no credentials, fragment, local names or non-public IP literals.
+    ``allow_private`` (an administrator's opt-in) permits private and loopback addresses, and
+    plain http to this machine only (127.0.0.1, ::1, localhost), where nothing crosses a network.
+    """
+    if len(url) > MAX_TOKEN_URL:
+        return [_("The address may have at most %(n)s characters.") % {"n": MAX_TOKEN_URL}]
+    problems = urls.url_problems(url, allow_private=allow_private)
+    if problems:
+        return problems
+    parts = urls.split_url(url)
+    if parts is None:  # pragma: no cover - url_problems refuses what cannot be split
+        return [_("Enter an https:// address.")]
+    scheme = parts.scheme.lower()
+    local = (parts.hostname or "").lower() in LOOPBACK_NAMES
+    if scheme != "https" and not (allow_private and local):
+        return [_("Enter an https:// address: the client secret is sent to it.")]
+    return []
+
+
+def bad_oauth_value(value: str, *, spaces: bool = False) -> bool:
+    """Tell whether a client ID (or, with ``spaces``, a scope list) has characters it cannot have."""
+    if text.has_control_characters(value) or any(c in "\r\n\t" for c in value):
+        return True
+    return not spaces and any(c.isspace() for c in value)

@@ -38,8 +38,8 @@ from kaizen.tickets.models import Ticket
 from kaizen.tickets.models.ticket import MAX_BODY
 
 from . import policies, replies, threads
-from .choices import MailState, Transport, UnknownSenders
-from .models import InboundMail, Mailbox
+from .choices import ImapAuth, MailState, Transport, UnknownSenders
+from .models import SECRET_FIELDS, InboundMail, Mailbox
 
 log = logging.getLogger("kaizen.intake")
 
@@ -47,7 +47,9 @@ MAX_TEXT = 50_000
 """Characters of a message's text kept on the ticket (the original stays on the stored message)."""
 SPOOF_TAG = "spoofing-suspected"
 CONNECTION = ("imap_host", "imap_port", "imap_security", "imap_username")
-"""Settings that send the stored IMAP password somewhere else when they change."""
+"""Settings that send the stored IMAP password (or an OAuth access token) elsewhere when they change."""
+OAUTH_CLIENT = ("oauth_token_url", "oauth_client_id")
+"""Settings that send the stored OAuth client secret and refresh token elsewhere when they change."""
 
 
 # -- mailboxes ---------------------------------------------------------------------------------
@@ -62,6 +64,7 @@ def create_mailbox(*, actor: Any, data: Mapping[str, Any]) -> Mailbox:
     """
     if data.get("serves_all") and access.org_scope(actor, [Role.ADMIN]) is not access.ALL:
         raise PermissionDenied(_("Only an administrator of every organisation may create such a mailbox."))
+    _require_private_right(actor, wants=bool(data.get("oauth_allow_private")), had=False)
     with transaction.atomic():
         mailbox = create_record(Mailbox, actor=actor, data=dict(data))
         user = accounts.create_service_account(
@@ -77,24 +80,64 @@ def create_mailbox(*, actor: Any, data: Mapping[str, Any]) -> Mailbox:
     return mailbox
 
 
+def _require_private_right(actor: Any, *, wants: bool, had: bool) -> None:
+    """Only global administrators may let a mailbox send its client secret to a private address."""
+    if wants and not had and access.org_scope(actor, [Role.ADMIN]) is not access.ALL:
+        raise PermissionDenied(_("Only administrators may allow a private token server."))
+
+
+def _secrets_again(mailbox_id: int, changes: dict[str, Any]) -> dict[str, str]:
+    """Drop empty secrets (the stored ones stay) and say which must be entered again.
+
+    A stored secret must not follow the mailbox to another server or client: the IMAP password (or,
+    signing in with OAuth, the access token the client secret obtains) goes to the IMAP host; the
+    client secret and refresh token go to the token URL, for one client id.
+    """
+    for name in SECRET_FIELDS:
+        if not changes.get(name):
+            changes.pop(name, None)
+    fields = (*CONNECTION, *OAUTH_CLIENT, "imap_auth", "oauth_refresh_token")
+    current = Mailbox.objects.filter(pk=mailbox_id).values(*fields).first() or {}
+
+    def changed(names: Sequence[str]) -> bool:
+        return any(k in changes and changes[k] != current.get(k) for k in names)
+
+    oauth = changes.get("imap_auth", current.get("imap_auth")) == ImapAuth.OAUTH2
+    missing: dict[str, str] = {}
+    if not oauth and "imap_password" not in changes and changed(CONNECTION):
+        missing["imap_password"] = _("Enter the password again when you change the server.")
+    if oauth and "oauth_client_secret" not in changes and changed((*CONNECTION, *OAUTH_CLIENT)):
+        missing["oauth_client_secret"] = _(
+            "Enter the client secret again when you change the server, token URL or client ID."
+        )
+    stored_refresh = bool(current.get("oauth_refresh_token"))
+    if oauth and stored_refresh and "oauth_refresh_token" not in changes and changed(OAUTH_CLIENT):
+        missing["oauth_refresh_token"] = _(
+            "Enter the refresh token again when you change the token URL or client ID."
+        )
+    return missing
+
+
 def update_mailbox(
     mailbox_id: int, *, actor: Any, changes: Mapping[str, Any], version: int | None
 ) -> Mailbox:
-    """Change a mailbox's settings (not its organisation); an empty password keeps the stored one."""
+    """Change a mailbox's settings (not its organisation); an empty secret keeps the stored one.
+
+    Raises:
+        PermissionDenied: a manager tried to allow a private token server.
+        ValidationError: invalid settings, or a secret to enter again (see ``_secrets_again``).
+    """
     changes = dict(changes)
     fixed = {"organisation", "organisation_id", "serves_all", "run_as", "uid_validity", "last_uid"}
     if fixed & set(changes):
         raise ValidationError(
             _("The organisation of a mailbox, and whether it serves every organisation, cannot change.")
         )
-    if not changes.get("imap_password"):
-        changes.pop("imap_password", None)
-        current = Mailbox.objects.filter(pk=mailbox_id).values(*CONNECTION).first() or {}
-        if any(k in changes and changes[k] != current.get(k) for k in CONNECTION):
-            # The stored password must not follow the mailbox to another server or a weaker link.
-            raise ValidationError(
-                {"imap_password": _("Enter the password again when you change the server.")}
-            )
+    missing = _secrets_again(mailbox_id, changes)
+    if missing:
+        raise ValidationError(missing)
+    had = Mailbox.objects.filter(pk=mailbox_id).values_list("oauth_allow_private", flat=True).first()
+    _require_private_right(actor, wants=bool(changes.get("oauth_allow_private", had)), had=bool(had))
     with transaction.atomic():
         before = (
             Mailbox.objects.filter(pk=mailbox_id).values("imap_host", "imap_username", "imap_folder").first()
@@ -136,6 +179,15 @@ def record_poll(
     else:
         fields["last_error"] = ""
     Mailbox.objects.filter(pk=mailbox_id).update(**fields)
+
+
+def store_refresh_token(mailbox_id: int, *, token: str) -> None:
+    """Keep the refresh token the token server issued in place of the one used (no audit entry).
+
+    Token servers may rotate refresh tokens; the old one then stops working. Like every secret of a
+    mailbox its value never reaches the audit trail, and a rotation is no change a person made.
+    """
+    Mailbox.objects.filter(pk=mailbox_id).update(oauth_refresh_token=token)
 
 
 # -- receiving ---------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from kaizen.tickets import panels
 
 from . import downloads, imap, queries, services
 from .forms import MailboxForm
-from .models import MAILBOX_FIELDS, InboundMail, Mailbox
+from .models import MAILBOX_FIELDS, SECRET_FIELDS, InboundMail, Mailbox
 
 TEXT_SHOWN = 20_000
 
@@ -44,7 +44,7 @@ class MailboxUI(ModelUI):
     columns = ("name", "address", "organisation", "is_enabled", "kind", "last_received_at", "last_error")
     sortable = ("name", "address", "last_received_at")
     detail_fields = (
-        *(f for f in MAILBOX_FIELDS if f != "imap_password"),
+        *(f for f in MAILBOX_FIELDS if f not in SECRET_FIELDS),
         "run_as",
         "last_polled_at",
         "last_received_at",

@@ -17,6 +17,13 @@ Dovecot runs as the current user:
   directory and the Maildirs move to a separate directory under the system temporary directory,
   removed on exit (:attr:`DovecotServer.mail_root` says where).
 
+With ``oauth2_introspection_url`` the server also accepts OAuth 2.0 sign-in (SASL XOAUTH2 and
+OAUTHBEARER) through Dovecot's ``oauth2`` passdb: each token is POSTed (``token=...``) to that URL
+(``introspection_mode = post``), whose JSON answer must say ``"active": true`` and give the login
+name as ``username``; passwords keep working through the passwd-file. The auth process makes that
+request (as root it stays root, like the other internal services), so a token server on 127.0.0.1
+in the test process is enough.
+
 Use the ``dovecot`` fixture: register it with
 ``pytest_plugins = ["kaizen.core.testing.dovecot"]`` or import it into a test module. It is
 skipped when Dovecot is not installed, unless ``KAIZEN_REQUIRE_SERVERS=1`` (CI) makes a missing
@@ -116,6 +123,7 @@ class DovecotServer:
     log_path: Path
     _passwd_file: Path = field(repr=False)
     _identity: _Identity = field(repr=False)
+    oauth2_introspection_url: str | None = None
 
     def add_user(self, name: str, password: str) -> None:
         """Create (or change the password of) a mailbox user; takes up to one second.
@@ -224,10 +232,41 @@ service lmtp {{
 """
 
 
+def _oauth2_passdb(directory: Path, introspection_url: str | None) -> str:
+    if introspection_url is None:
+        return ""
+    if any(ch in introspection_url for ch in '\n\r "') or not introspection_url.startswith("http"):
+        raise ValueError(f"not a usable introspection URL: {introspection_url!r}")
+    settings = directory / "dovecot-oauth2.conf.ext"
+    settings.write_text(
+        f"""introspection_mode = post
+introspection_url = {introspection_url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 10000
+"""
+    )
+    settings.chmod(0o600)
+    return f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {settings}
+}}
+"""
+
+
 def _config(
-    layout: _Layout, identity: _Identity, imap_port: int, lmtp_port: int | None, passwd_file: Path
+    layout: _Layout,
+    identity: _Identity,
+    imap_port: int,
+    lmtp_port: int | None,
+    passwd_file: Path,
+    introspection_url: str | None = None,
 ) -> str:
     log = layout.directory / "dovecot.log"
+    mechanisms = "plain login" + (" xoauth2 oauthbearer" if introspection_url else "")
     return f"""# Written by kaizen.core.testing.dovecot: self-contained, nothing from /etc/dovecot.
 base_dir = {layout.base_dir}
 state_dir = {layout.directory / "state"}
@@ -239,7 +278,7 @@ protocols = {"imap lmtp" if lmtp_port is not None else "imap"}
 listen = {HOST}
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_verbose = yes
 # Tests of wrong passwords need not wait the default 2 s.
 auth_failure_delay = 0
@@ -253,8 +292,9 @@ mail_location = maildir:~/Maildir
 # No fsync: test mailboxes are thrown away.
 mail_fsync = never
 
-passdb {{
+{_oauth2_passdb(layout.directory, introspection_url)}passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {passwd_file}
 }}
 userdb {{
@@ -314,7 +354,9 @@ class _Running:
         self.layout.remove_scratch()
 
 
-def _launch(directory: Path, users: dict[str, str], timeout: float) -> _Running:
+def _launch(
+    directory: Path, users: dict[str, str], timeout: float, introspection_url: str | None = None
+) -> _Running:
     identity = _Identity.current()
     layout = _Layout.create(directory, identity)
     imap_port = free_port(HOST)
@@ -322,11 +364,20 @@ def _launch(directory: Path, users: dict[str, str], timeout: float) -> _Running:
     passwd_file = directory / "users.passwd"
     _write_passwd_file(passwd_file, users, layout.mail_root, identity)
     conf = directory / "dovecot.conf"
-    conf.write_text(_config(layout, identity, imap_port, lmtp_port, passwd_file))
+    conf.write_text(_config(layout, identity, imap_port, lmtp_port, passwd_file, introspection_url))
     log_path = directory / "dovecot.log"
     log_path.unlink(missing_ok=True)
     server = DovecotServer(
-        HOST, imap_port, lmtp_port, dict(users), directory, layout.mail_root, log_path, passwd_file, identity
+        HOST,
+        imap_port,
+        lmtp_port,
+        dict(users),
+        directory,
+        layout.mail_root,
+        log_path,
+        passwd_file,
+        identity,
+        introspection_url,
     )
     # -F keeps the master in the foreground, so it stays our child and terminate() reaches it.
     # Its stdout and stderr (errors before the log is open) go to the same log file.
@@ -345,7 +396,12 @@ def _launch(directory: Path, users: dict[str, str], timeout: float) -> _Running:
 
 @contextlib.contextmanager
 def start_dovecot(
-    tmp_dir: Path, users: dict[str, str] | None = None, *, timeout: float = START_TIMEOUT, attempts: int = 3
+    tmp_dir: Path,
+    users: dict[str, str] | None = None,
+    *,
+    timeout: float = START_TIMEOUT,
+    attempts: int = 3,
+    oauth2_introspection_url: str | None = None,
 ) -> Iterator[DovecotServer]:
     """Start Dovecot on free ports of 127.0.0.1 and stop it on exit.
 
@@ -354,6 +410,8 @@ def start_dovecot(
         users: Login name -> password; a copy of ``DEFAULT_USERS`` when omitted.
         timeout: Seconds to wait for the IMAP greeting.
         attempts: Starts to try: another process may take a free port before Dovecot binds it.
+        oauth2_introspection_url: Also accept OAuth 2.0 tokens, checked by POSTing them to this
+            URL (see the module's description); ``None``: passwords only.
 
     Yields:
         The running server.
@@ -365,7 +423,12 @@ def start_dovecot(
         raise DovecotError(f"{DOVECOT} not found: run scripts/ensure_test_tools.sh")
     for attempt in range(1, attempts + 1):
         try:
-            running = _launch(tmp_dir, dict(users if users is not None else DEFAULT_USERS), timeout)
+            running = _launch(
+                tmp_dir,
+                dict(users if users is not None else DEFAULT_USERS),
+                timeout,
+                oauth2_introspection_url,
+            )
             break
         except DovecotError as exc:
             if attempt == attempts or "Address already in use" not in str(exc):

@@ -19,10 +19,10 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from kaizen.core import context
-from kaizen.core.testing.dovecot import DovecotServer, dovecot
+from kaizen.core.testing.dovecot import DovecotError, DovecotServer, dovecot, require_dovecot, start_dovecot
 from kaizen.core.testing.net import free_port
-from kaizen.intake import imap, services, threads
-from kaizen.intake.choices import MailState, Security
+from kaizen.intake import imap, oauth, services, threads
+from kaizen.intake.choices import ImapAuth, MailState, Security
 from kaizen.intake.models import InboundMail, Mailbox
 from kaizen.intake.server import Server
 from kaizen.mail.tests.raw import cp50220
@@ -31,8 +31,9 @@ from kaizen.tickets.choices import Visibility
 from kaizen.tickets.models import Comment, Ticket
 
 from .conftest import Office, message
+from .tokens import CLIENT_ID, CLIENT_SECRET, TokenServer, tokens
 
-__all__ = ["dovecot"]  # the fixture
+__all__ = ["dovecot", "tokens"]  # the fixtures
 
 pytestmark = [pytest.mark.mailserver, pytest.mark.django_db(transaction=True)]
 
@@ -144,6 +145,83 @@ def test_a_wrong_password_is_recorded_on_the_mailbox_without_the_password(
     assert _poll(mailbox) == 0
     mailbox.refresh_from_db()
     assert "Cannot connect" in mailbox.last_error or "接続" in mailbox.last_error
+
+
+@pytest.fixture
+def oauth_dovecot(tmp_path: Any, tokens: TokenServer) -> Iterator[DovecotServer]:
+    """Dovecot accepting passwords and the tokens of ``tokens`` (checked by introspection)."""
+    require_dovecot()
+    oauth._cache.clear()
+    try:
+        with start_dovecot(
+            tmp_path / "dovecot-oauth", oauth2_introspection_url=tokens.url("/introspect")
+        ) as server:
+            yield server
+    except DovecotError as exc:
+        pytest.fail(str(exc))
+    finally:
+        oauth._cache.clear()
+
+
+def _oauth_mailbox(office: Office, server: DovecotServer, tokens: TokenServer) -> Mailbox:
+    return office.create_mailbox(
+        actor=office.admin,  # a token server on 127.0.0.1 needs an administrator's opt-in
+        name="Microsoft 365",
+        address="imap-help@desk.test",
+        imap_host=server.host,
+        imap_port=server.imap_port,
+        imap_security=Security.NONE,
+        imap_username=USER,
+        imap_auth=ImapAuth.OAUTH2,
+        oauth_token_url=tokens.url(),
+        oauth_allow_private=True,
+        oauth_client_id=CLIENT_ID,
+        oauth_client_secret=CLIENT_SECRET,
+        oauth_scope="https://outlook.office365.com/.default",
+    )
+
+
+def test_polling_dovecot_with_an_oauth_token_creates_the_ticket(
+    office: Office, oauth_dovecot: DovecotServer, tokens: TokenServer
+) -> None:
+    mailbox = _oauth_mailbox(office, oauth_dovecot, tokens)
+    _append(oauth_dovecot, message(to="imap-help@desk.test", subject="Teams に入れません"))
+    assert _poll(mailbox) == 1, Mailbox.objects.get(pk=mailbox.pk).last_error + oauth_dovecot.log()
+    assert Ticket.objects.get().title == "Teams に入れません"
+    assert [r["grant_type"] for r in tokens.requests] == ["client_credentials"]
+    assert len(tokens.introspected) == 1 and tokens.introspected[0] in tokens.issued
+    assert Mailbox.objects.get(pk=mailbox.pk).last_error == ""
+    # the cached token serves the next poll: no second token request
+    _append(oauth_dovecot, message(to="imap-help@desk.test", subject="続報"))
+    assert _poll(mailbox) == 1 and len(tokens.requests) == 1
+
+
+def test_a_wrong_client_secret_is_recorded_without_the_secret(
+    office: Office, oauth_dovecot: DovecotServer, tokens: TokenServer
+) -> None:
+    mailbox = _oauth_mailbox(office, oauth_dovecot, tokens)
+    Mailbox.objects.filter(pk=mailbox.pk).update(oauth_client_secret="wrong-secret-4711")
+    assert _poll(mailbox) == 0
+    mailbox.refresh_from_db()
+    assert "invalid_client" in mailbox.last_error and "wrong-secret-4711" not in mailbox.last_error
+    assert tokens.introspected == []  # Dovecot was never offered a token
+
+
+def test_a_token_dovecot_refuses_is_a_clear_error_and_is_dropped(
+    office: Office, oauth_dovecot: DovecotServer, tokens: TokenServer
+) -> None:
+    mailbox = _oauth_mailbox(office, oauth_dovecot, tokens)
+    assert _poll(mailbox) == 0 and Mailbox.objects.get(pk=mailbox.pk).last_error == ""
+    refused = next(iter(tokens.issued))
+    tokens.revoke_all()  # introspection now says the cached token is not active
+    assert _poll(mailbox) == 0
+    mailbox.refresh_from_db()
+    assert USER in mailbox.last_error and refused not in mailbox.last_error
+    assert "OAuth" in mailbox.last_error
+    # the refused token was forgotten: the next poll asks for a new one and signs in
+    _append(oauth_dovecot, message(to="imap-help@desk.test"))
+    assert _poll(mailbox) == 1
+    assert len(tokens.requests) == 2 and Mailbox.objects.get(pk=mailbox.pk).last_error == ""
 
 
 @pytest.fixture
