@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import re
 
-SQLITE_FACETS = "'k' || replace({row}.record_type, '_', '') || ' o' || coalesce({row}.organisation_id, 0)"
-"""The ``facets`` column of the FTS5 table for the entry ``row`` (``karticle o12``)."""
-PG_FACETS = "ARRAY['#k' || replace(record_type, '_', ''), '#o' || coalesce(organisation_id, 0)::text]"
-"""The facet lexemes of an entry in ``match_terms`` (``#karticle``, ``#o12``; terms never hold ``#``)."""
+SQLITE_FACETS = (
+    "'k' || replace({row}.record_type, '_', '') || ' o' || coalesce({row}.organisation_id, 0)"
+    " || ' k' || replace({row}.record_type, '_', '') || 'o' || coalesce({row}.organisation_id, 0)"
+)
+"""The ``facets`` column of the FTS5 table for the entry ``row`` (``karticle o12 karticleo12``)."""
+PG_FACETS = (
+    "ARRAY['#k' || replace(record_type, '_', ''), '#o' || coalesce(organisation_id, 0)::text, "
+    "'#k' || replace(record_type, '_', '') || 'o' || coalesce(organisation_id, 0)::text]"
+)
+"""The facet lexemes of an entry in ``match_terms`` (``#karticle``, ``#o12``, ``#karticleo12``;
+terms never hold ``#``)."""
 RECORD_TYPE = re.compile(r"[a-z][a-z_]*")
 """What a record type may look like (FTS5's ascii tokenizer splits at anything else but ``_``,
 which the facet drops)."""
@@ -29,3 +36,9 @@ def kind(record_type: str) -> str:
 def organisation(organisation_id: int | None) -> str:
     """Return the facet word of an organisation (``o0``: an entry of no organisation)."""
     return f"o{organisation_id or 0}"
+
+
+def kind_in(record_type: str, organisation_id: int | None) -> str:
+    """Return the facet word of a record type in one organisation (a short posting list: the
+    full-text index then walks a user's own records instead of intersecting two long lists)."""
+    return kind(record_type) + organisation(organisation_id)

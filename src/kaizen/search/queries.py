@@ -11,12 +11,14 @@ organisations the user can reach (``facets``), the sources keep the ones the use
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from . import analyzer, facets, highlight, ranking, sources
@@ -31,9 +33,11 @@ BOUND = 500
 cost hundreds of milliseconds; a search for such a word ranks its most recent matches."""
 BATCHES = 4
 """Times a search reaches further back when too few of the newest matches are visible to the user."""
-WINDOW = 2000
+WINDOW = 1000
 """Entries of the wanted types a search looks at first, the newest (older ones only when these hold
 too few matches)."""
+OLDER = 100
+"""Matches older than the window read at least, when the window holds fewer than a page needs."""
 WINDOW_ORGANISATIONS = 8
 """Up to this many organisations, the window is the newest entries of the user's organisations
 (read per organisation); beyond, the newest of the wanted types."""
@@ -75,7 +79,7 @@ def tsquery(terms: Collection[str], *, any_term: bool = False) -> str:
 
 
 Row = tuple[int, str, int, str]
-"""A match: entry id, record type, record id, analysed terms."""
+"""A match: entry id, record type, record id, analysed terms (as ``ranking.padded`` gives them)."""
 
 
 def keep_visible(user: Any, rows: list[Row]) -> list[Row]:
@@ -84,9 +88,17 @@ def keep_visible(user: Any, rows: list[Row]) -> list[Row]:
     for source in sources.SOURCES.values():
         ids = sorted({row[2] for row in rows if row[1] in source.record_types})
         if ids:
-            seen = source.visible(user).filter(pk__in=ids).values_list("pk", flat=True)
+            seen = source.visible(user).filter(pk__in=_id_list(ids)).values_list("pk", flat=True)
             kept.update((rtype, rid) for rtype in source.record_types for rid in seen)
     return [row for row in rows if (row[1], row[2]) in kept]
+
+
+def _id_list(ids: list[int]) -> RawSQL:
+    """Return ``ids`` as one bound parameter (Django preparing 500 values one by one cost more
+    than the query)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
 def matching_ids(
@@ -245,8 +257,10 @@ def _scan(
             "WHERE search_entry_fts MATCH %s AND rowid >= %s AND rowid < %s"
         )
         params = [match, low, before]
+    terms_sql = ranking.PADDED_SQL.format(column="e.tokens")
     sql = (
-        f"SELECT e.id, e.record_type, e.record_id, e.tokens FROM ({inner} ORDER BY id DESC LIMIT %s) c "  # noqa: S608
+        f"SELECT e.id, e.record_type, e.record_id, {terms_sql} "  # noqa: S608
+        f"FROM ({inner} ORDER BY id DESC LIMIT %s) c "
         "JOIN search_searchentry e ON e.id = c.id ORDER BY e.id DESC"
     )
     with connection.cursor() as cursor:
@@ -269,11 +283,16 @@ def _newest(
     which nothing was looked at (0: nothing is left).
 
     The matches among the newest ``WINDOW`` entries of the wanted types come first; older entries
-    are looked at only when the window held fewer than ``need``. So a common word costs a scan of
+    are looked at only when the window held fewer than ``need``, and then only as many as are
+    needed (at least ``OLDER``). So a common word costs a scan of
     the window, a rare one a few index pages, and both databases return the same candidates.
     """
-    kinds = sorted(facets.kind(t) for t in types) if types is not None else []
-    org_words = sorted(facets.organisation(o) for o in orgs | {0}) if orgs is not None else []
+    if types is not None and orgs is not None and len(orgs) <= WINDOW_ORGANISATIONS:
+        # One facet word per type and organisation: the user's records, one short list each.
+        kinds, org_words = sorted(facets.kind_in(t, o) for t in types for o in orgs | {0}), []
+    else:
+        kinds = sorted(facets.kind(t) for t in types) if types is not None else []
+        org_words = sorted(facets.organisation(o) for o in orgs | {0}) if orgs is not None else []
     match = _match(terms, kinds, org_words, any_term=any_term)
     low = _window_start(types, orgs, before)
     rows = _scan(match, types, orgs, low, before, bound)
@@ -283,9 +302,9 @@ def _newest(
         return rows, 0
     if len(rows) >= need:
         return rows, low
-    older = _scan(match, types, orgs, 0, low, bound - len(rows))
-    below = older[-1][0] if len(older) == bound - len(rows) else 0
-    return rows + older, below
+    wanted = max(need - len(rows), OLDER)
+    older = _scan(match, types, orgs, 0, low, wanted)
+    return rows + older, older[-1][0] if len(older) == wanted else 0
 
 
 def _check(q: str, types: Collection[str] | None, limit: int, offset: int) -> frozenset[str] | None:

@@ -4,11 +4,11 @@ A search then asks the full-text index for the newest matches of the wanted reco
 the organisations the user can reach, and ranks only those (``kaizen.search.queries``): ranking
 every match of a common word among a million entries cost hundreds of milliseconds.
 
-* SQLite: the FTS5 table gets a second column, ``facets`` (``karticle o12``), read from a view
+* SQLite: the FTS5 table gets a second column, ``facets`` (``karticle o12 karticleo12``), read from a view
   over the entries; searches filter it with a column filter, so a word typed by a user never
   matches a facet.
 * PostgreSQL: a stored generated column ``match_terms`` holds the terms and the facets (``#karticle
-  #o12``; the analyser never emits ``#``) with a GIN index on it, replacing the expression index.
+  #o12 #karticleo12``; the analyser never emits ``#``) with a GIN index on it, replacing the expression index.
   The ranking vector of 0003 goes: candidates are ranked in Python (``kaizen.search.ranking``).
 
 The facet expressions are written once, in ``kaizen.search.facets``.

@@ -337,3 +337,18 @@ def test_the_window_of_newest_entries_comes_first_and_older_ones_when_it_holds_t
     assert old <= numbers(admin(), "印刷", limit=10)
     # A word only older entries hold is found below the window.
     assert numbers(admin(), "障害 印刷") == old
+
+
+def test_the_database_pads_terms_as_the_ranking_expects(deliver: Any) -> None:
+    from django.db import connection
+
+    from kaizen.search import ranking
+
+    deliver(ticket, title="印刷 印刷 障害 VPN")
+    entry = SearchEntry.objects.get()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {ranking.PADDED_SQL.format(column='tokens')} FROM search_searchentry WHERE id = %s",
+            [entry.pk],
+        )
+        assert cursor.fetchone()[0] == ranking.padded(entry.tokens)
