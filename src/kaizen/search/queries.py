@@ -102,14 +102,21 @@ def _id_list(ids: list[int]) -> RawSQL:
 
 
 def matching_ids(
-    user: Any, text: str, types: frozenset[str] | None, limit: int, *, any_term: bool = False
+    user: Any,
+    text: str,
+    types: frozenset[str] | None,
+    limit: int,
+    *,
+    any_term: bool = False,
+    window: int = WINDOW,
+    older: bool = True,
 ) -> list[int]:
     """Return the ids of the visible entries holding every term of ``text`` (or any), newest first
-    (candidates for another ranking)."""
+    (candidates for another ranking); ``window`` and ``older`` as for :func:`_newest`."""
     terms = analyzer.query_terms(text[:MAX_QUERY])
     if not terms:
         return []
-    rows = _found(user, terms, types, limit, any_term=any_term)
+    rows = _found(user, terms, types, limit, any_term=any_term, window=window, older=older)
     return [row[0] for row in rows[:limit]]
 
 
@@ -127,7 +134,14 @@ def _organisations(user: Any, types: frozenset[str] | None) -> frozenset[int] | 
 
 
 def _found(
-    user: Any, terms: list[str], types: frozenset[str] | None, need: int, *, any_term: bool
+    user: Any,
+    terms: list[str],
+    types: frozenset[str] | None,
+    need: int,
+    *,
+    any_term: bool,
+    window: int = WINDOW,
+    older: bool = True,
 ) -> list[Row]:
     """Return visible matches, newest first (see :func:`_newest`), reaching further back while
     fewer than ``need`` are visible. With ``any_term``, the newest entries holding every term come
@@ -139,11 +153,21 @@ def _found(
     bound = max(BOUND, need)
     found: dict[int, Row] = {}
     if any_term and len(terms) > 1:
-        every, _below = _newest(terms, types, orgs, bound, NEWEST, need=need)
+        every, _below = _newest(terms, types, orgs, bound, NEWEST, need=need, window=window, older=older)
         found.update((row[0], row) for row in keep_visible(user, every))
     before = NEWEST
     for _batch in range(BATCHES):
-        rows, before = _newest(terms, types, orgs, bound, before, need=need - len(found), any_term=any_term)
+        rows, before = _newest(
+            terms,
+            types,
+            orgs,
+            bound,
+            before,
+            need=need - len(found),
+            any_term=any_term,
+            window=window,
+            older=older,
+        )
         for row in keep_visible(user, rows):
             found.setdefault(row[0], row)
         if not before or len(found) >= need:
@@ -205,7 +229,9 @@ def _branches(types: frozenset[str] | None, orgs: frozenset[int] | None) -> list
     return branches
 
 
-def _window_start(types: frozenset[str] | None, orgs: frozenset[int] | None, before: int) -> int:
+def _window_start(
+    types: frozenset[str] | None, orgs: frozenset[int] | None, before: int, window: int = WINDOW
+) -> int:
     """Return the id of the ``WINDOW``-th newest entry of ``types`` (and organisations, see
     :func:`_branches`) below id ``before``, 0 when there are fewer."""
     selects, params = [], []
@@ -214,16 +240,22 @@ def _window_start(types: frozenset[str] | None, orgs: frozenset[int] | None, bef
             f"SELECT * FROM (SELECT id FROM search_searchentry WHERE {condition}id < %s "  # noqa: S608
             "ORDER BY id DESC LIMIT %s) t"
         )
-        params += [*values, before, WINDOW]
+        params += [*values, before, window]
     sql = f"SELECT id FROM ({' UNION ALL '.join(selects)}) w ORDER BY id DESC LIMIT 1 OFFSET %s"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, WINDOW - 1])
+        cursor.execute(sql, [*params, window - 1])
         row = cursor.fetchone()
     return int(row[0]) if row else 0
 
 
 def _scan(
-    match: str, types: frozenset[str] | None, orgs: frozenset[int] | None, low: int, before: int, bound: int
+    match: str,
+    types: frozenset[str] | None,
+    orgs: frozenset[int] | None,
+    low: int,
+    before: int,
+    bound: int,
+    window: int = WINDOW,
 ) -> list[Row]:
     """Return the newest ``bound`` entries with ``low`` <= id < ``before`` of ``types`` holding
     ``match`` (every entry when it is empty), newest first. ``low`` > 0 is the window's start."""
@@ -239,7 +271,7 @@ def _scan(
                 f"(SELECT id, match_terms FROM search_searchentry WHERE {condition}id < %s "  # noqa: S608
                 "ORDER BY id DESC LIMIT %s)"
             )
-            params += [*values, before, WINDOW]
+            params += [*values, before, window]
         inner = f"SELECT id FROM ({' UNION ALL '.join(branches)}) w WHERE id >= %s"  # noqa: S608
         params.append(low)
         if match:
@@ -277,6 +309,8 @@ def _newest(
     *,
     need: int,
     any_term: bool = False,
+    window: int = WINDOW,
+    older: bool = True,
 ) -> tuple[list[Row], int]:
     """Return up to ``bound`` entries below id ``before`` holding the terms (every one, or any; no
     terms: every entry) of the wanted types and organisations, newest first, and the id below
@@ -284,8 +318,9 @@ def _newest(
 
     The matches among the newest ``WINDOW`` entries of the wanted types come first; older entries
     are looked at only when the window held fewer than ``need``, and then only as many as are
-    needed (at least ``OLDER``). So a common word costs a scan of
-    the window, a rare one a few index pages, and both databases return the same candidates.
+    needed (at least ``OLDER``), unless ``older`` is false (a bounded cost whatever the words).
+    So a common word costs a scan of the window, a rare one a few index pages, and both databases
+    return the same candidates.
     """
     if types is not None and orgs is not None and len(orgs) <= WINDOW_ORGANISATIONS:
         # One facet word per type and organisation: the user's records, one short list each.
@@ -294,14 +329,14 @@ def _newest(
         kinds = sorted(facets.kind(t) for t in types) if types is not None else []
         org_words = sorted(facets.organisation(o) for o in orgs | {0}) if orgs is not None else []
     match = _match(terms, kinds, org_words, any_term=any_term)
-    low = _window_start(types, orgs, before)
-    rows = _scan(match, types, orgs, low, before, bound)
+    low = _window_start(types, orgs, before, window)
+    rows = _scan(match, types, orgs, low, before, bound, window)
     if len(rows) == bound:
         return rows, rows[-1][0]
     if not low:
         return rows, 0
-    if len(rows) >= need:
-        return rows, low
+    if len(rows) >= need or not older:
+        return rows, low if older else 0
     wanted = max(need - len(rows), OLDER)
     older = _scan(match, types, orgs, 0, low, wanted)
     return rows + older, older[-1][0] if len(older) == wanted else 0

@@ -3,10 +3,11 @@
 Each index entry stores a vector of its title and excerpt (:mod:`.similar`'s Universal Sentence
 Encoder, 512 float16 values, 1 KB), written with the entry. A ticket's similar items are found
 among bounded candidates, never by scanning the whole index: the entries holding every word of its
-title (the full-text index, up to ``TEXT_CANDIDATES``) and the latest ``RECENT_CANDIDATES`` entries of the
-wanted types (so that a Japanese ticket finds its English twin, which shares no word), both
-through the user's visibility (``queries.keep_visible``), then ranked by cosine similarity.
-Without the model package the vectors are empty and the ranking is the full-text one.
+title (the full-text index over the newest ``TEXT_WINDOW`` entries, up to ``TEXT_CANDIDATES``)
+and the latest ``RECENT_CANDIDATES`` entries of the wanted types (so that a Japanese ticket finds
+its English twin, which shares no word), both through the user's visibility
+(``queries.keep_visible``), then ranked by cosine similarity. Without the model package the
+vectors are empty and the ranking is the full-text one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ log = logging.getLogger("kaizen.search")
 
 MODEL = similar.UseEmbedder.name
 TEXT_CANDIDATES = 100
+TEXT_WINDOW = 20_000
+"""Entries of the wanted types searched for the title's words (the newest; a bounded cost: the
+index's posting lists of a title's common words cost more than the rest of the search)."""
 RECENT_CANDIDATES = 1000
 MIN_SCORE = 0.35
 """Cosine similarity below which a candidate is not shown (unrelated texts score 0.1 to 0.3)."""
@@ -97,7 +101,9 @@ def similar_to(
     ids = set(queries.newest_visible(user, wanted, RECENT_CANDIDATES))
     title_ids = []
     if entry.title.strip():
-        title_ids = queries.matching_ids(user, entry.title, wanted, TEXT_CANDIDATES)
+        title_ids = queries.matching_ids(
+            user, entry.title, wanted, TEXT_CANDIDATES, window=TEXT_WINDOW, older=False
+        )
     ids.update(title_ids)
     ids.discard(entry.pk)
     columns = ("pk", "record_type", "record_id", "number", "title", "vector")
