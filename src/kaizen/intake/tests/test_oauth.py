@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from kaizen.core.models import AuditEntry
 from kaizen.intake import oauth
@@ -25,7 +26,8 @@ SCOPE = "https://outlook.office365.com/.default"
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     oauth._cache.clear()
-    yield
+    with translation.override("en"):  # the messages checked below are the English ones
+        yield
     oauth._cache.clear()
 
 
