@@ -338,8 +338,8 @@ def _newest(
     if len(rows) >= need or not older:
         return rows, low if older else 0
     wanted = max(need - len(rows), OLDER)
-    older = _scan(match, types, orgs, 0, low, wanted)
-    return rows + older, older[-1][0] if len(older) == wanted else 0
+    beyond = _scan(match, types, orgs, 0, low, wanted)
+    return rows + beyond, beyond[-1][0] if len(beyond) == wanted else 0
 
 
 def _check(q: str, types: Collection[str] | None, limit: int, offset: int) -> frozenset[str] | None:
