@@ -91,9 +91,7 @@ class _Pieces(dict[int, str]):
     """Code point → its NFKC lower-case form, computed on first sight (a ``str.translate`` table)."""
 
     def __missing__(self, code: int) -> str:
-        piece = unicodedata.normalize("NFKC", chr(code)).lower()
-        if any("\ud800" <= c <= "\udfff" for c in piece):  # a lone surrogate cannot be encoded
-            piece = " " * len(piece)
+        piece = _normal_piece(chr(code))
         if len(self) < _TABLE_LIMIT:
             self[code] = piece
         return piece

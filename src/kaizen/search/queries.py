@@ -178,17 +178,7 @@ def _found(
 def newest_visible(user: Any, types: frozenset[str], limit: int) -> list[int]:
     """Return the ids of the newest ``limit`` entries of ``types`` whose records ``user`` may see
     (the newest of the user's organisations, then older ones while too few are visible)."""
-    orgs = _organisations(user, types)
-    if orgs is not None and not orgs:
-        return []
-    found: list[Row] = []
-    before = NEWEST
-    for _batch in range(BATCHES):
-        rows, before = _newest([], types, orgs, limit, before, need=limit - len(found))
-        found += keep_visible(user, rows)
-        if not before or len(found) >= limit:
-            break
-    return [row[0] for row in found[:limit]]
+    return [row[0] for row in _found(user, [], types, limit, any_term=False)[:limit]]
 
 
 def _match(terms: list[str], kinds: list[str], org_words: list[str], *, any_term: bool) -> str:
@@ -229,19 +219,28 @@ def _branches(types: frozenset[str] | None, orgs: frozenset[int] | None) -> list
     return branches
 
 
+def _window_rows(
+    types: frozenset[str] | None, orgs: frozenset[int] | None, before: int, window: int, columns: str
+) -> tuple[str, list[Any]]:
+    """Return SQL (a ``UNION ALL``) and parameters reading ``columns`` of the newest ``window``
+    entries below id ``before`` of each :func:`_branches` range, each from its btree index."""
+    selects, params = [], []
+    for condition, values in _branches(types, orgs):
+        selects.append(
+            f"SELECT * FROM (SELECT {columns} FROM search_searchentry WHERE {condition}id < %s "  # noqa: S608
+            "ORDER BY id DESC LIMIT %s) t"
+        )
+        params += [*values, before, window]
+    return " UNION ALL ".join(selects), params
+
+
 def _window_start(
     types: frozenset[str] | None, orgs: frozenset[int] | None, before: int, window: int = WINDOW
 ) -> int:
     """Return the id of the ``WINDOW``-th newest entry of ``types`` (and organisations, see
     :func:`_branches`) below id ``before``, 0 when there are fewer."""
-    selects, params = [], []
-    for condition, values in _branches(types, orgs):
-        selects.append(
-            f"SELECT * FROM (SELECT id FROM search_searchentry WHERE {condition}id < %s "  # noqa: S608
-            "ORDER BY id DESC LIMIT %s) t"
-        )
-        params += [*values, before, window]
-    sql = f"SELECT id FROM ({' UNION ALL '.join(selects)}) w ORDER BY id DESC LIMIT 1 OFFSET %s"  # noqa: S608
+    rows, params = _window_rows(types, orgs, before, window, "id")
+    sql = f"SELECT id FROM ({rows}) w ORDER BY id DESC LIMIT 1 OFFSET %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, window - 1])
         row = cursor.fetchone()
@@ -265,14 +264,8 @@ def _scan(
         # The window's rows straight from the (record_type, id) index, newest first, then the
         # match: a GIN bitmap would read every match of a common word (and the planner misjudges
         # how often words that come together, like 証明 and 書, match together).
-        branches, params = [], []
-        for condition, values in _branches(types, orgs):
-            branches.append(
-                f"(SELECT id, match_terms FROM search_searchentry WHERE {condition}id < %s "  # noqa: S608
-                "ORDER BY id DESC LIMIT %s)"
-            )
-            params += [*values, before, window]
-        inner = f"SELECT id FROM ({' UNION ALL '.join(branches)}) w WHERE id >= %s"  # noqa: S608
+        rows, params = _window_rows(types, orgs, before, window, "id, match_terms")
+        inner = f"SELECT id FROM ({rows}) w WHERE id >= %s"  # noqa: S608
         params.append(low)
         if match:
             inner += " AND match_terms @@ CAST(%s AS tsquery)"

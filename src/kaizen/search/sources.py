@@ -95,7 +95,10 @@ def _ticket_organisations(user: Any) -> frozenset[int] | None:
     scope = org_scope(user, STAFF_ROLES)
     if not isinstance(scope, frozenset):
         return None
-    own = Ticket.objects.filter(requester__user_id=user.pk).values_list("organisation_id", flat=True)
+    own_rule = Ticket.access_policy.own
+    if own_rule is None:
+        return scope
+    own = Ticket.objects.filter(own_rule(user)).values_list("organisation_id", flat=True)
     return scope | frozenset(own.distinct().order_by())
 
 
