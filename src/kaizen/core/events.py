@@ -82,8 +82,7 @@ def batched() -> Iterator[None]:
     finally:
         _batch.reset(token)
     if messages:
-        for message in OutboxMessage.objects.bulk_create(messages):
-            _after_commit(message.pk)
+        _after_commit([message.pk for message in OutboxMessage.objects.bulk_create(messages)])
 
 
 def emit(event: DomainEvent) -> OutboxMessage:
@@ -99,18 +98,26 @@ def emit(event: DomainEvent) -> OutboxMessage:
         pending.append(message)
         return message
     message.save(force_insert=True)
-    _after_commit(message.pk)
+    _after_commit([message.pk])
     return message
 
 
-def _after_commit(message_id: int) -> None:
+def _after_commit(message_ids: list[int]) -> None:
+    """Queue one delivery job for the messages of a transaction once it commits.
+
+    One job per transaction, not per message: a broker write costs as much as the ticket write
+    itself, and the messages are then delivered in the order they were emitted.
+    """
+
     def _enqueue() -> None:
-        from kaizen.core.tasks import deliver_outbox_message
+        from kaizen.core.tasks import deliver_outbox_messages
 
         try:
-            deliver_outbox_message(message_id)
-        except Exception:  # the broker may be down; the sweep will deliver it later
-            log.warning("could not queue outbox message %s; the sweep will retry", message_id, exc_info=True)
+            deliver_outbox_messages(message_ids)
+        except Exception:  # the broker may be down; the sweep will deliver them later
+            log.warning(
+                "could not queue outbox messages %s; the sweep will retry", message_ids, exc_info=True
+            )
 
     transaction.on_commit(_enqueue)
 

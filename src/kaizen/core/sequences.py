@@ -18,6 +18,7 @@ import re
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 
+from kaizen.core import memo
 from kaizen.core.models import Sequence
 
 
@@ -60,20 +61,47 @@ def ensure_database_sequence(name: str) -> None:
 
 
 def next_free_value(name: str) -> int:
-    """Return the next value of the fast counter ``name`` (see the module docstring)."""
+    """Return the next value of the fast counter ``name`` (see the module docstring).
+
+    Inside a batch (:func:`kaizen.core.memo.batch`) the values :func:`reserve_free` took come first.
+    """
+    pool = _reserved(name) if memo.active() else None
+    if pool:
+        return pool.pop(0)
+    return _free_values(name, 1)[0]
+
+
+def reserve_free(name: str, count: int) -> None:
+    """Take ``count`` values of the fast counter at once for the batch being written.
+
+    A batch of a hundred tickets asks the database once instead of a hundred times; values the
+    batch does not use are gaps, as after a rollback. Does nothing outside a batch.
+    """
+    if count < 1 or not memo.active():
+        return
+    _reserved(name).extend(_free_values(name, count))
+
+
+def _reserved(name: str) -> list[int]:
+    empty: list[int] = []
+    return memo.remembered(("sequences.free", name), lambda: empty)
+
+
+def _free_values(name: str, count: int) -> list[int]:
     if connection.vendor != "postgresql":
-        return next_values(name)[0]
+        return next_values(name, count)
     sequence = database_sequence(name)
+    sql = "SELECT nextval(%s) FROM generate_series(1, %s) ORDER BY 1"
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s)", [sequence])
-            return int(cursor.fetchone()[0])
+            cursor.execute(sql, [sequence, count])
+            return [int(row[0]) for row in cursor.fetchall()]
     except ProgrammingError:  # a counter used for the first time: create it, once
         with transaction.atomic():
             ensure_database_sequence(name)
         with connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(%s)", [sequence])
-            return int(cursor.fetchone()[0])
+            cursor.execute(sql, [sequence, count])
+            return [int(row[0]) for row in cursor.fetchall()]
 
 
 def next_free_number(name: str, prefix: str, width: int = 6) -> str:

@@ -18,9 +18,19 @@ log = logging.getLogger("kaizen.jobs")
 
 @db_task(retries=3, retry_delay=10)  # type: ignore[untyped-decorator]
 def deliver_outbox_message(message_id: int) -> bool:
-    """Deliver one outbox message to its handlers (idempotent)."""
+    """Deliver one outbox message to its handlers (idempotent; jobs queued by earlier versions)."""
     with context.acting(channel=context.Channel.JOB, label="outbox"):
         return events.deliver(message_id)
+
+
+@db_task(retries=3, retry_delay=10)  # type: ignore[untyped-decorator]
+def deliver_outbox_messages(message_ids: list[int]) -> bool:
+    """Deliver the outbox messages of one transaction, in order (idempotent per handler)."""
+    delivered = True
+    with context.acting(channel=context.Channel.JOB, label="outbox"):
+        for message_id in message_ids:
+            delivered = events.deliver(message_id) and delivered
+    return delivered
 
 
 @db_periodic_task(crontab(minute="*"))  # type: ignore[untyped-decorator]

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from django.db import connection
 from django.db.models import F, Max, Model, Q, QuerySet
 
+from kaizen.core import memo
 from kaizen.core.lib.business_time import Schedule, Timeline, zone
 from kaizen.tickets.choices import Visibility
 from kaizen.tickets.models import Comment, StateLog, Ticket, WorkflowState
@@ -91,7 +92,7 @@ def config() -> Config:
     every worker process sees a change at its next ticket write.
     """
     global _config
-    stamp = _stamp()
+    stamp = memo.remembered("slm.config-stamp", _stamp)
     if _config is None or _config.stamp != stamp:
         rows = list(
             Agreement.objects.select_related("tier")

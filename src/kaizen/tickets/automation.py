@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from kaizen.accounts.models import Person, Team
 from kaizen.cmdb.models import ConfigurationItem
-from kaizen.core import audit, events
+from kaizen.core import audit, events, memo
 from kaizen.core.services import ActionNotAllowed
 
 from . import policies
@@ -115,10 +115,15 @@ class _LazyCITypes(list):  # type: ignore[type-arg]
     __hash__ = None
 
 
-def _rules(ticket: Ticket, trigger: str) -> QuerySet[BusinessRule]:
-    return BusinessRule.objects.filter(
-        Q(kind="") | Q(kind=ticket.kind), is_active=True, trigger__in=[trigger, RuleTrigger.BOTH]
-    ).order_by("order", "name")
+def _rules(ticket: Ticket, trigger: str) -> list[BusinessRule]:
+    return memo.remembered(
+        ("tickets.rules", ticket.kind, trigger),
+        lambda: list(
+            BusinessRule.objects.filter(
+                Q(kind="") | Q(kind=ticket.kind), is_active=True, trigger__in=[trigger, RuleTrigger.BOTH]
+            ).order_by("order", "name")
+        ),
+    )
 
 
 def _note(
@@ -137,12 +142,16 @@ def _note(
     )
 
 
+def _team(pk: Any) -> Team | None:
+    return memo.remembered(("tickets.team", pk), lambda: Team.objects.filter(pk=pk).first())
+
+
 def _apply(ticket: Ticket, rule_name: str, action: str, value: Any) -> str:
     """Apply one rule action to ``ticket`` (not saved); return why it was skipped, or ''."""
     from . import services
 
     if action == "set_team":
-        team = Team.objects.filter(pk=value).first()
+        team = _team(value)
         if team is None:
             return _("the team no longer exists")
         if ticket.team_id != team.pk:
@@ -181,7 +190,7 @@ def _apply(ticket: Ticket, rule_name: str, action: str, value: Any) -> str:
             )
         )
     elif action == "escalate":
-        team = Team.objects.filter(pk=value["team"]).first()
+        team = _team(value["team"])
         if team is None:
             return _("the team no longer exists")
         ticket.team, ticket.assignee = team, None
@@ -246,16 +255,26 @@ def _workers(people: list[Person], organisation_id: int) -> list[Person]:
 
     from .models.ticket import ASSIGNABLE
 
-    rows = Membership.objects.filter(
-        user_id__in=[p.user_id for p in people], role__in=ASSIGNABLE
-    ).values_list("user_id", "organisation_id")
+    user_ids = tuple(sorted({p.user_id for p in people if p.user_id is not None}))
+    rows = memo.remembered(
+        ("tickets.worker-roles", user_ids),
+        lambda: list(
+            Membership.objects.filter(user_id__in=user_ids, role__in=ASSIGNABLE).values_list(
+                "user_id", "organisation_id"
+            )
+        ),
+    )
     covered: set[int] = set()
     children = None
     for user_id, org in rows:
         if org is None or org == organisation_id:
             covered.add(user_id)
             continue
-        children = children if children is not None else Organisation.children_map()
+        children = (
+            children
+            if children is not None
+            else memo.remembered("accounts.children-map", Organisation.children_map)
+        )
         if organisation_id in Organisation.descendants(org, children):
             covered.add(user_id)
     superusers = {p.user_id for p in people if p.user is not None and p.user.is_superuser}
@@ -265,21 +284,25 @@ def _workers(people: list[Person], organisation_id: int) -> list[Person]:
 def pick_assignee(team: Team, organisation_id: int) -> tuple[Person | None, str]:
     """Choose a member of ``team`` by its assignment mode (locks the team's row while choosing).
 
+    Inside a batch (:func:`kaizen.core.memo.batch`) the row is not locked and the rotation is
+    written by :func:`save_rotations` at the batch's end.
+
     Only members who may work tickets of the organisation (agents, managers, administrators
     there) are chosen: a CAB member or change manager in the team is never given tickets.
     Returns the person (or None) and the mode used.
     """
-    config = TeamAssignment.objects.select_for_update().filter(team=team).first()
+    config = _rotation(team)
     if config is None or config.mode == AssignmentMode.NONE:
         return None, ""
-    members = _workers(
-        list(
+    people = memo.remembered(
+        ("tickets.team-members", team.pk),
+        lambda: list(
             team.members.filter(is_active=True, user__isnull=False, user__is_active=True)
             .select_related("user")
             .order_by("pk")
         ),
-        organisation_id,
     )
+    members = _workers(people, organisation_id)
     if not members:
         return None, config.mode
     ids = [m.pk for m in members]
@@ -295,8 +318,38 @@ def pick_assignee(team: Team, organisation_id: int) -> tuple[Person | None, str]
         chosen = min(rotation, key=lambda m: load.get(m.pk, 0))
     else:
         chosen = rotation[0]
-    TeamAssignment.objects.filter(pk=config.pk).update(last_assigned=chosen)
+    config.last_assigned = chosen
+    if memo.active():
+        _rotations()[config.pk] = config
+    else:
+        TeamAssignment.objects.filter(pk=config.pk).update(last_assigned=chosen)
     return chosen, config.mode
+
+
+def _rotation(team: Team) -> TeamAssignment | None:
+    if not memo.active():
+        return TeamAssignment.objects.select_for_update().filter(team=team).first()
+    # A batch reads where each rotation stands once and writes where it ended at its end
+    # (save_rotations): holding the team's row for a whole batch would queue concurrent batches.
+    return memo.remembered(
+        ("tickets.team-assignment", team.pk), lambda: TeamAssignment.objects.filter(team=team).first()
+    )
+
+
+def _rotations() -> dict[int, TeamAssignment]:
+    """The rotations a batch moved (team assignment id -> row with its new position)."""
+    moved: dict[int, TeamAssignment] = {}
+    return memo.remembered("tickets.rotations", lambda: moved)
+
+
+def save_rotations() -> None:
+    """Write where the rotations of the batch's teams ended (call before the batch commits)."""
+    if not memo.active():
+        return
+    pending = _rotations()
+    for config in pending.values():
+        TeamAssignment.objects.filter(pk=config.pk).update(last_assigned=config.last_assigned)
+    pending.clear()
 
 
 def after_write(

@@ -28,17 +28,28 @@ _deferred: contextvars.ContextVar[dict[int, tuple[Ticket, set[str]]] | None] = c
     "ticket_history_deferred", default=None
 )
 
+_logs: contextvars.ContextVar[list[StateLog] | None] = contextvars.ContextVar(
+    "ticket_history_logs", default=None
+)
+
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
-    """Run the change hooks once per ticket at the end of the block (a ticket write saves several times)."""
+    """Run the change hooks once per ticket at the end of the block (a ticket write saves several times).
+
+    The history rows of the block are written first, in one statement, so the hooks read them.
+    """
     if _deferred.get() is not None:
         yield
         return
     pending: dict[int, tuple[Ticket, set[str]]] = {}
-    token = _deferred.set(pending)
+    logs: list[StateLog] = []
+    token, logs_token = _deferred.set(pending), _logs.set(logs)
     try:
         yield
+        if logs:
+            StateLog.objects.bulk_create(logs)
+            logs.clear()
         while pending:
             ticket_id = next(iter(pending))
             ticket, changed = pending.pop(ticket_id)
@@ -46,6 +57,7 @@ def deferred() -> Iterator[None]:
                 hook(ticket, frozenset(changed))
     finally:
         _deferred.reset(token)
+        _logs.reset(logs_token)
 
 
 def _run(ticket: Ticket, changed: frozenset[str]) -> None:
@@ -76,7 +88,7 @@ def record(ticket: Ticket) -> None:
         if old != new
     )
     if before is None or changed & LOGGED:
-        StateLog.objects.create(
+        log = StateLog(
             ticket=ticket,
             at=timezone.now(),
             state_id=ticket.state_id,
@@ -85,6 +97,11 @@ def record(ticket: Ticket) -> None:
             team_id=ticket.team_id,
             assignee_id=ticket.assignee_id,
         )
+        logs = _logs.get()
+        if logs is None:
+            log.save(force_insert=True)
+        else:
+            logs.append(log)
     ticket._history_values = values
     _run(ticket, changed if before is not None else frozenset({*HISTORY_FIELDS, CREATED}))
 

@@ -8,18 +8,18 @@ automatic actions are audited as their own rows with the rule's name.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kaizen.accounts.models import Person, Team
 from kaizen.cmdb.models import ConfigurationItem
-from kaizen.core import access, audit, events, sequences
+from kaizen.core import access, audit, events, memo, sequences
 from kaizen.core.services import ActionNotAllowed, ConflictError, create_record
 from kaizen.portfolio import impact
 from kaizen.portfolio.models import Service
@@ -73,6 +73,8 @@ REQUESTER_FIELDS = frozenset(
     {"title", "description", "service", "category", "urgency", "channel", "catalog_item", "form_values"}
 )
 MAX_CIS = 50
+MAX_BATCH = 100
+"""Tickets one batch create may hold."""
 MAX_TAGS = 20
 PUBLIC_ACTIONS = frozenset({"pend_customer", "resolve", "cancel", "reopen", "close"})
 """Actions whose explanation is written to the requester by default."""
@@ -109,7 +111,10 @@ def is_worker(actor: Any, ticket_or_org: Ticket | int) -> bool:
 
 
 def _matrix() -> dict[tuple[int, int], int]:
-    return {(r.impact, r.urgency): r.priority for r in PriorityRule.objects.all()}
+    return memo.remembered(
+        "tickets.priority-matrix",
+        lambda: {(r.impact, r.urgency): r.priority for r in PriorityRule.objects.all()},
+    )
 
 
 def suggest_impact(
@@ -140,7 +145,7 @@ def _visible(model: Any, actor: Any, value: Any, field: str, message: str) -> An
         pk = int(pk)
     except (TypeError, ValueError):
         raise ValidationError({field: message}) from None
-    obj = model.objects.visible_to(actor).filter(pk=pk).first()
+    obj = memo.visible(model, actor, pk)
     if obj is None:
         raise ValidationError({field: message})
     return obj
@@ -187,6 +192,8 @@ def _cis(actor: Any, values: Iterable[Any]) -> list[ConfigurationItem]:
         except (TypeError, ValueError):
             raise ValidationError({"cis": _("CIs are given by their ids.")}) from None
     ids = sorted(set(ids))
+    if not ids:
+        return []
     if len(ids) > MAX_CIS:
         raise ValidationError({"cis": _("At most %(n)s affected CIs.") % {"n": MAX_CIS}})
     found = list(ConfigurationItem.objects.visible_to(actor).filter(pk__in=ids))
@@ -209,6 +216,10 @@ def _tags(values: Iterable[Any]) -> list[Tag]:
     names = sorted(set(names))
     if len(names) > MAX_TAGS:
         raise ValidationError({"tags": _("At most %(n)s tags.") % {"n": MAX_TAGS}})
+    return memo.remembered(("tickets.tags", tuple(names)), lambda: _tag_rows(names))
+
+
+def _tag_rows(names: list[str]) -> list[Tag]:
     existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
     for name in names:
         if name not in existing:
@@ -243,15 +254,15 @@ def _m2m_state(ticket: Ticket) -> dict[str, list[Any]]:
 def set_related(ticket: Ticket, *, cis: Any = None, tags: Any = None, watchers: Any = None) -> None:
     """Replace the CIs, tags or watchers given and keep the remembered state in step."""
     state = _m2m_state(ticket)
-    if cis is not None:
-        ticket.cis.set(cis)
-        state["cis"] = sorted(c.pk for c in cis)
-    if tags is not None:
-        ticket.tags.set(tags)
-        state["tags"] = sorted(t.name for t in tags)
-    if watchers is not None:
-        ticket.watchers.set(watchers)
-        state["watchers"] = sorted(p.pk for p in watchers)
+    for field, rows, key in (("cis", cis, "pk"), ("tags", tags, "name"), ("watchers", watchers, "pk")):
+        if rows is None:
+            continue
+        manager = getattr(ticket, field)
+        if state[field]:
+            manager.set(rows)
+        else:  # known to be empty (a new ticket): no need to read the current rows
+            manager.add(*rows)
+        state[field] = sorted(getattr(row, key) for row in rows)
     setattr(ticket, M2M_CACHE, state)
 
 
@@ -519,6 +530,101 @@ def create_ticket(
         events.emit(TicketCreated(ticket_id=ticket.pk, number=ticket.number, kind=kind))
         automation.after_write(ticket, trigger="create", actor=actor, assignee_before=None, team_before=None)
     return ticket
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One ticket of a batch: the fields of a single create and its other arguments."""
+
+    data: dict[str, Any]
+    extras: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Created:
+    """A ticket of a batch and whether the batch created it (False: its external_ref existed)."""
+
+    ticket: Ticket
+    created: bool
+
+
+def create_batch(
+    *, actor: Any, kind: str, items: Sequence[BatchItem], create: Callable[[BatchItem], Ticket]
+) -> list[Created]:
+    """Create the tickets of a batch in one transaction: all of them, or none.
+
+    ``create`` records one item (:func:`create_ticket`, or another domain's intake for a
+    catalogue request). Lookups the items share (rules, workflow, priority matrix, visible
+    references) are made once for the batch. An item whose ``external_ref`` is already on a
+    ticket of this kind in its organisation, or on an earlier item, is not created again, so a
+    client may retry a batch whose answer it did not receive.
+
+    Raises:
+        ValidationError: keys ``items[i].field`` for the first item the service refused.
+        PermissionDenied: an item may not be recorded by the actor (its index in the message).
+    """
+    if not items:
+        raise ValidationError({"items": _("Send at least one ticket.")})
+    if len(items) > MAX_BATCH:
+        raise ValidationError({"items": _("At most %(n)s tickets per batch.") % {"n": MAX_BATCH}})
+    out: list[Created] = []
+    with memo.batch(), writing():
+        known = _existing_refs(actor, kind, items)
+        keys = [_ref_key(actor, item) for item in items]
+        sequences.reserve_free(f"tickets.{kind}", sum(1 for key in keys if key is None or key not in known))
+        for index, (item, key) in enumerate(zip(items, keys, strict=True)):
+            if key is not None and key in known:
+                out.append(Created(known[key], created=False))
+                continue
+            try:
+                ticket = create(item)
+            except ValidationError as exc:
+                raise ValidationError(_item_errors(index, exc)) from exc
+            except PermissionDenied as exc:
+                raise PermissionDenied(
+                    _("Item %(index)s: %(message)s") % {"index": index, "message": exc}
+                ) from exc
+            if key is not None:
+                known[key] = ticket
+            out.append(Created(ticket, created=True))
+        automation.save_rotations()
+    return out
+
+
+def _ref_key(actor: Any, item: BatchItem) -> tuple[int | None, str] | None:
+    """(organisation, external_ref) of an item, as :func:`create_ticket` will decide it."""
+    ref = str(item.data.get("external_ref") or "")
+    if not ref:
+        return None
+    if not access.has_any_role(actor, WORKERS):  # a requester's tickets are their organisation's
+        person = workflow.person_of(actor)
+        return (person.organisation_id if person is not None else None), ref
+    org, requester = item.data.get("organisation"), item.data.get("requester")
+    if org is not None:
+        return int(getattr(org, "pk", org)), ref
+    org_id = getattr(requester, "organisation_id", None)
+    return (org_id, ref) if org_id is not None else None  # without either, create_ticket refuses it
+
+
+def _existing_refs(actor: Any, kind: str, items: Sequence[BatchItem]) -> dict[tuple[int | None, str], Ticket]:
+    refs = {str(i.data["external_ref"]) for i in items if i.data.get("external_ref")}
+    if not refs:
+        return {}
+    found: dict[tuple[int | None, str], Ticket] = {}
+    rows = Ticket.objects.visible_to(actor).filter(kind=kind, external_ref__in=refs).order_by("pk")
+    for ticket in rows:
+        found.setdefault((ticket.organisation_id, ticket.external_ref), ticket)
+    return found
+
+
+def _item_errors(index: int, exc: ValidationError) -> dict[str, list[str]]:
+    prefix = f"items[{index}]"
+    if not hasattr(exc, "error_dict"):
+        return {prefix: [str(m) for m in exc.messages]}
+    return {
+        (prefix if field == NON_FIELD_ERRORS else f"{prefix}.{field}"): [str(m) for m in messages]
+        for field, messages in exc.message_dict.items()
+    }
 
 
 def _template_defaults(

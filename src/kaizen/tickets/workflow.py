@@ -22,7 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kaizen.core import access
+from kaizen.core import access, memo
 from kaizen.core.access import ALL, Role
 from kaizen.core.services import ActionNotAllowed
 
@@ -135,7 +135,10 @@ def holds(actor: Any, ticket: Ticket, roles: list[str]) -> bool:
 
 def initial_state(kind: str) -> WorkflowState:
     """Return the state new tickets of ``kind`` start in."""
-    state = WorkflowState.objects.filter(kind=kind, is_initial=True).first()
+    state = memo.remembered(
+        ("tickets.initial-state", kind),
+        lambda: WorkflowState.objects.filter(kind=kind, is_initial=True).first(),
+    )
     if state is None:
         raise ActionNotAllowed(
             _("No workflow is defined for %(kind)s tickets; an administrator must load the defaults.")
@@ -177,6 +180,13 @@ def transitions_from(ticket: Ticket) -> list[WorkflowTransition]:
     One plain query: this runs on every ticket page, API answer and automatic action, and the ORM
     spent more time building the many-to-many join than the database spent running it.
     """
+    return memo.remembered(
+        ("tickets.transitions", ticket.kind, ticket.state_id),
+        lambda: _transitions(ticket.kind, ticket.state_id),
+    )
+
+
+def _transitions(kind: str, state_id: int | None) -> list[WorkflowTransition]:
     t, s, m = (
         WorkflowTransition._meta.db_table,
         WorkflowState._meta.db_table,
@@ -190,7 +200,7 @@ def transitions_from(ticket: Ticket) -> list[WorkflowTransition]:
     )
     out = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket.kind, True, ticket.state_id])
+        cursor.execute(sql, [kind, True, state_id])
         rows = cursor.fetchall()
     width = len(TRANSITION_COLUMNS)
     for row in rows:

@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from kaizen.core import memo
+
 
 class VisibleRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
     """A reference by id that only accepts records the requesting user can see.
@@ -21,7 +23,19 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[t
         # 1.5 or true would be coerced to an id by the database; refuse anything but integers.
         if isinstance(data, bool | float) or (isinstance(data, str) and not data.strip().isdigit()):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        return super().to_internal_value(data)
+        queryset: Any = getattr(self, "queryset", None)
+        if not memo.active() or queryset is None or queryset.query.where:
+            return super().to_internal_value(data)
+        # In a batch the row is looked up once for every item naming it (and by the service).
+        try:
+            pk = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        user = getattr(self.context.get("request"), "user", None)
+        found = memo.visible(queryset.model, user, pk)
+        if found is None:
+            self.fail("does_not_exist", pk_value=data)
+        return found
 
     def get_queryset(self) -> Any:
         queryset: Any = super().get_queryset()

@@ -14,6 +14,7 @@ from kaizen.portfolio.models import Service
 from ..choices import CauseClass, Visibility
 from ..models import Attachment, Category, Comment, Ticket, TicketLink, TicketTemplate
 from ..models.ticket import MAX_BODY
+from ..services import MAX_BATCH
 
 
 class StrictSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -46,9 +47,7 @@ class TicketSerializer(StrictModelSerializer):
     requester = VisibleRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
     organisation = VisibleRelatedField(queryset=Organisation.objects.all(), required=False)
     service = VisibleRelatedField(queryset=Service.objects.all(), required=False, allow_null=True)
-    category = serializers.PrimaryKeyRelatedField(
-        queryset=Category.objects.all(), required=False, allow_null=True
-    )
+    category = VisibleRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
     team = VisibleRelatedField(queryset=Team.objects.all(), required=False, allow_null=True)
     assignee = VisibleRelatedField(queryset=Person.objects.all(), required=False, allow_null=True)
     cis = serializers.ListField(
@@ -190,6 +189,36 @@ class TicketListSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
             "updated_at",
             "version",
         ]
+
+
+class BatchSerializer(StrictSerializer):
+    """A batch of new tickets: each item is the body of a single create."""
+
+    items = serializers.ListField(
+        child=serializers.JSONField(),
+        min_length=1,
+        max_length=MAX_BATCH,
+        help_text=f"1 to {MAX_BATCH} tickets, each as the body of a single create.",
+    )
+
+
+class BatchItemSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """One ticket of a batch answer."""
+
+    index = serializers.IntegerField(help_text="Position of the item in the request.")
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    version = serializers.IntegerField()
+    created = serializers.BooleanField(
+        help_text="False when a ticket with the item's external_ref already existed (a retried batch)."
+    )
+
+
+class BatchResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """What a batch create answers."""
+
+    created = serializers.IntegerField(help_text="How many tickets the batch created.")
+    items = BatchItemSerializer(many=True)
 
 
 class ActionSerializer(StrictSerializer):

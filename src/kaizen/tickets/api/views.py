@@ -18,13 +18,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kaizen.accounts.models import Organisation, Person, Team
+from kaizen.core import memo
 from kaizen.core.api.viewsets import RecordViewSet, etag, expected_version
 from kaizen.core.services import delete_record
+from kaizen.portfolio.models import Service
 
 from .. import downloads, queries, services
 from ..choices import Kind
 from ..filters import TicketFilter
-from ..models import Attachment, Comment, Ticket, TicketLink
+from ..models import Attachment, Category, Comment, Ticket, TicketLink
 from . import serializers
 
 WRITE_EXTRAS = ("cis", "tags", "watchers", "template", "impact_reason", "priority", "priority_reason")
@@ -32,6 +35,40 @@ WRITE_EXTRAS = ("cis", "tags", "watchers", "template", "impact_reason", "priorit
 
 def _delete_ticket(ticket_id: int, *, actor: Any, version: int | None = None) -> None:
     delete_record(Ticket, ticket_id, actor=actor, expected_version=version)
+
+
+REFERENCES = {
+    "requester": Person,
+    "assignee": Person,
+    "organisation": Organisation,
+    "service": Service,
+    "team": Team,
+    "category": Category,
+}
+"""Fields of a ticket body naming a record by id, looked up for a whole batch at once."""
+
+
+def _prefetch_references(user: Any, bodies: list[Any]) -> None:
+    wanted: dict[Any, set[int]] = {}
+    for body in bodies:
+        if not isinstance(body, dict):
+            continue
+        for field, model in REFERENCES.items():
+            value = body.get(field)
+            if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
+                wanted.setdefault(model, set()).add(value)
+    for model, ids in wanted.items():
+        memo.prefetch_visible(model, user, ids)
+
+
+def _item_errors(index: int, errors: Any) -> dict[str, Any]:
+    """A batch item's serializer errors under ``items[i].field`` keys."""
+    if not isinstance(errors, dict):
+        return {f"items[{index}]": errors}
+    return {
+        (f"items[{index}]" if field == "non_field_errors" else f"items[{index}].{field}"): messages
+        for field, messages in errors.items()
+    }
 
 
 class TicketViewSet(RecordViewSet):
@@ -66,21 +103,80 @@ class TicketViewSet(RecordViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
+    def _item(self, validated: Any) -> services.BatchItem:
+        data = dict(validated)
+        data.pop("version", None)
+        extras = self._split(data)
+        return services.BatchItem(data=data, extras=extras)
+
+    @staticmethod
+    def _title_missing(item: services.BatchItem) -> bool:
+        intake = item.data.get("catalog_item") is not None
+        return not intake and not item.data.get("title") and "template" not in item.extras
+
+    def _create_one(self, item: services.BatchItem) -> Ticket:
+        if item.data.get("catalog_item") is not None and self.kind in services.INTAKE:
+            ticket: Ticket = services.INTAKE[self.kind](actor=self.request.user, data=item.data)
+            return ticket
+        return services.create_ticket(actor=self.request.user, kind=self.kind, data=item.data, **item.extras)
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        extras = self._split(data)
-        if data.get("catalog_item") is not None and self.kind in services.INTAKE:
-            ticket = services.INTAKE[self.kind](actor=request.user, data=data)
-        else:
-            if not data.get("title") and "template" not in extras:
-                raise drf_serializers.ValidationError({"title": [_("This field is required.")]})
-            ticket = services.create_ticket(actor=request.user, kind=self.kind, data=data, **extras)
+        item = self._item(serializer.validated_data)
+        if self._title_missing(item):
+            raise drf_serializers.ValidationError({"title": [_("This field is required.")]})
+        ticket = self._create_one(item)
         # The service's own instance holds everything the answer shows (no second read).
         out = self.get_serializer(ticket if hasattr(ticket, "_kaizen_m2m") else self._refetch(ticket.pk))
         return Response(out.data, status=status.HTTP_201_CREATED, headers={"ETag": etag(ticket.version)})
+
+    @extend_schema(request=serializers.BatchSerializer, responses={201: serializers.BatchResultSerializer})
+    @action(detail=False, methods=["post"])
+    def batch(self, request: Request) -> Response:
+        """Create up to 100 tickets in one transaction: all of them, or none (errors: ``items[i].field``).
+
+        Items are single-create bodies. An item whose ``external_ref`` is already on a ticket of
+        this kind in its organisation is answered with that ticket (``created: false``), so a
+        batch may be retried safely.
+        """
+        envelope = serializers.BatchSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        raw = envelope.validated_data["items"]
+        with memo.batch():
+            _prefetch_references(request.user, raw)
+            items, errors = [], {}
+            child = self.get_serializer()  # one set of fields for every item, as many=True does
+            for index, body in enumerate(raw):
+                try:
+                    validated = child.run_validation(body)
+                except drf_serializers.ValidationError as exc:
+                    errors.update(_item_errors(index, exc.detail))
+                    continue
+                item = self._item(validated)
+                if self._title_missing(item):
+                    errors[f"items[{index}].title"] = [_("This field is required.")]
+                items.append(item)
+            if errors:
+                raise drf_serializers.ValidationError(errors)
+            done = services.create_batch(
+                actor=request.user, kind=self.kind, items=items, create=self._create_one
+            )
+        answer = {
+            "created": sum(1 for d in done if d.created),
+            "items": [
+                {
+                    "index": index,
+                    "id": d.ticket.pk,
+                    "number": d.ticket.number,
+                    "version": d.ticket.version,
+                    "created": d.created,
+                }
+                for index, d in enumerate(done)
+            ],
+        }
+        code = status.HTTP_201_CREATED if answer["created"] else status.HTTP_200_OK
+        return Response(answer, status=code)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
