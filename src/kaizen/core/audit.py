@@ -317,7 +317,10 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     """Return field -> [old, new] for the fields whose JSON form differs."""
     out: dict[str, list[Any]] = {}
     for key in sorted(set(before) | set(after)):
-        old, new = jsonable(before.get(key)), jsonable(after.get(key))
+        old, new = before.get(key), after.get(key)
+        if old is new or (type(old) is type(new) and old == new):
+            continue  # equal values have equal JSON forms; most fields did not change
+        old, new = jsonable(old), jsonable(new)
         if old != new:
             out[key] = [old, new]
     return out

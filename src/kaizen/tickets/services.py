@@ -568,25 +568,30 @@ def create_batch(
     if len(items) > MAX_BATCH:
         raise ValidationError({"items": _("At most %(n)s tickets per batch.") % {"n": MAX_BATCH}})
     out: list[Created] = []
-    with memo.batch(), writing():
-        known = _existing_refs(actor, kind, items)
-        keys = [_ref_key(actor, item) for item in items]
-        sequences.reserve_free(f"tickets.{kind}", sum(1 for key in keys if key is None or key not in known))
-        for index, (item, key) in enumerate(zip(items, keys, strict=True)):
-            if key is not None and key in known:
-                out.append(Created(known[key], created=False))
-                continue
-            try:
-                ticket = create(item)
-            except ValidationError as exc:
-                raise ValidationError(_item_errors(index, exc)) from exc
-            except PermissionDenied as exc:
-                raise PermissionDenied(
-                    _("Item %(index)s: %(message)s") % {"index": index, "message": exc}
-                ) from exc
-            if key is not None:
-                known[key] = ticket
-            out.append(Created(ticket, created=True))
+    # The rows every writer shares are written last: the audit chain head when the ticket writes
+    # end, the teams' rotations after it, so concurrent batches hold them only until the commit.
+    with memo.batch(), transaction.atomic():
+        with writing():
+            known = _existing_refs(actor, kind, items)
+            keys = [_ref_key(actor, item) for item in items]
+            sequences.reserve_free(
+                f"tickets.{kind}", sum(1 for key in keys if key is None or key not in known)
+            )
+            for index, (item, key) in enumerate(zip(items, keys, strict=True)):
+                if key is not None and key in known:
+                    out.append(Created(known[key], created=False))
+                    continue
+                try:
+                    ticket = create(item)
+                except ValidationError as exc:
+                    raise ValidationError(_item_errors(index, exc)) from exc
+                except PermissionDenied as exc:
+                    raise PermissionDenied(
+                        _("Item %(index)s: %(message)s") % {"index": index, "message": exc}
+                    ) from exc
+                if key is not None:
+                    known[key] = ticket
+                out.append(Created(ticket, created=True))
         automation.save_rotations()
     return out
 
