@@ -11,10 +11,11 @@ organisations the user can reach (``facets``), the sources keep the ones the use
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -22,7 +23,6 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from . import analyzer, facets, highlight, ranking, sources
-from .models import SearchEntry
 
 MAX_QUERY = 1000
 MAX_LIMIT = 100
@@ -78,19 +78,35 @@ def tsquery(terms: Collection[str], *, any_term: bool = False) -> str:
     return (" | " if any_term else " & ").join(quoted)
 
 
-Row = tuple[int, str, int, str]
-"""A match: entry id, record type, record id, analysed terms (as ``ranking.padded`` gives them)."""
+Row = tuple[int, str, int, str | bytes]
+"""A match: entry id, record type, record id, analysed terms (as ``ranking.padded`` gives them:
+text on PostgreSQL, UTF-8 on SQLite, see :func:`_terms_sql`; empty when the search does not
+rank its matches)."""
+AnyRow = TypeVar("AnyRow", bound=tuple[int, str, int, Any])
+"""A :data:`Row` or a row like it (entry id, record type, record id, anything)."""
+_NOTHING: frozenset[int] = frozenset()
 
 
-def keep_visible(user: Any, rows: list[Row]) -> list[Row]:
+def keep_visible(user: Any, rows: list[AnyRow]) -> list[AnyRow]:
     """Return the ``rows`` whose record ``user`` may see (one query per source, by primary key)."""
-    kept: set[tuple[str, int]] = set()
+    seen: dict[str, set[int]] = {}
     for source in sources.SOURCES.values():
         ids = sorted({row[2] for row in rows if row[1] in source.record_types})
         if ids:
-            seen = source.visible(user).filter(pk__in=_id_list(ids)).values_list("pk", flat=True)
-            kept.update((rtype, rid) for rtype in source.record_types for rid in seen)
-    return [row for row in rows if (row[1], row[2]) in kept]
+            found = _visible_ids(source, user, ids)
+            for record_type in source.record_types:
+                seen.setdefault(record_type, set()).update(found)
+    return [row for row in rows if row[2] in seen.get(row[1], _NOTHING)]
+
+
+def _visible_ids(source: sources.Source, user: Any, ids: list[int]) -> set[int]:
+    """Return those of ``ids`` whose record of ``source`` ``user`` may see (the source's query,
+    its rows read as they come: the ORM's iterator took as long as the query)."""
+    visible = source.visible(user).filter(pk__in=_id_list(ids)).order_by().values_list("pk")
+    sql, params = visible.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {int(pk) for (pk,) in cursor.fetchall()}
 
 
 def _id_list(ids: list[int]) -> RawSQL:
@@ -101,6 +117,13 @@ def _id_list(ids: list[int]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
+def _ids_param(ids: list[int]) -> tuple[str, list[Any]]:
+    """Return a subquery listing ``ids`` and its one parameter (as :func:`_id_list`, for raw SQL)."""
+    if connection.vendor == "postgresql":
+        return "SELECT unnest(%s::bigint[])", [ids]
+    return "SELECT value FROM json_each(%s)", [json.dumps(ids)]
+
+
 def matching_ids(
     user: Any,
     text: str,
@@ -108,7 +131,7 @@ def matching_ids(
     limit: int,
     *,
     any_term: bool = False,
-    window: int = WINDOW,
+    window: int | None = None,
     older: bool = True,
 ) -> list[int]:
     """Return the ids of the visible entries holding every term of ``text`` (or any), newest first
@@ -116,7 +139,7 @@ def matching_ids(
     terms = analyzer.query_terms(text[:MAX_QUERY])
     if not terms:
         return []
-    rows = _found(user, terms, types, limit, any_term=any_term, window=window, older=older)
+    rows = _found(user, terms, types, limit, any_term=any_term, window=window, older=older, ranked=False)
     return [row[0] for row in rows[:limit]]
 
 
@@ -140,20 +163,24 @@ def _found(
     need: int,
     *,
     any_term: bool,
-    window: int = WINDOW,
+    window: int | None = None,
     older: bool = True,
+    ranked: bool = True,
 ) -> list[Row]:
     """Return visible matches, newest first (see :func:`_newest`), reaching further back while
     fewer than ``need`` are visible. With ``any_term``, the newest entries holding every term come
     too (a common word of a sentence would otherwise fill the candidates with entries holding only
-    that word)."""
+    that word). Without ``ranked``, their terms are not read. ``window``: ``WINDOW`` unless given."""
+    window = WINDOW if window is None else window
     orgs = _organisations(user, types)
     if orgs is not None and not orgs:
         return []
     bound = max(BOUND, need)
     found: dict[int, Row] = {}
     if any_term and len(terms) > 1:
-        every, _below = _newest(terms, types, orgs, bound, NEWEST, need=need, window=window, older=older)
+        every, _below = _newest(
+            terms, types, orgs, bound, NEWEST, need=need, window=window, older=older, ranked=ranked
+        )
         found.update((row[0], row) for row in keep_visible(user, every))
     before = NEWEST
     for _batch in range(BATCHES):
@@ -167,6 +194,7 @@ def _found(
             any_term=any_term,
             window=window,
             older=older,
+            ranked=ranked,
         )
         for row in keep_visible(user, rows):
             found.setdefault(row[0], row)
@@ -178,7 +206,7 @@ def _found(
 def newest_visible(user: Any, types: frozenset[str], limit: int) -> list[int]:
     """Return the ids of the newest ``limit`` entries of ``types`` whose records ``user`` may see
     (the newest of the user's organisations, then older ones while too few are visible)."""
-    return [row[0] for row in _found(user, [], types, limit, any_term=False)[:limit]]
+    return [row[0] for row in _found(user, [], types, limit, any_term=False, ranked=False)[:limit]]
 
 
 def _match(terms: list[str], kinds: list[str], org_words: list[str], *, any_term: bool) -> str:
@@ -238,9 +266,21 @@ def _window_start(
     types: frozenset[str] | None, orgs: frozenset[int] | None, before: int, window: int = WINDOW
 ) -> int:
     """Return the id of the ``WINDOW``-th newest entry of ``types`` (and organisations, see
-    :func:`_branches`) below id ``before``, 0 when there are fewer."""
-    rows, params = _window_rows(types, orgs, before, window, "id")
-    sql = f"SELECT id FROM ({rows}) w ORDER BY id DESC LIMIT 1 OFFSET %s"  # noqa: S608
+    :func:`_branches`) below id ``before``, 0 when there are fewer.
+
+    PostgreSQL merges the branches, each limited to the window, in index order. SQLite sorted
+    each limited branch again (a subquery's order is not known outside it), so there the
+    branches are not limited: it merges them as their indexes return them and stops at the window.
+    """
+    if connection.vendor == "postgresql":
+        rows, params = _window_rows(types, orgs, before, window, "id")
+        sql = f"SELECT id FROM ({rows}) w ORDER BY id DESC LIMIT 1 OFFSET %s"  # noqa: S608
+    else:
+        selects, params = [], []
+        for condition, values in _branches(types, orgs):
+            selects.append(f"SELECT id FROM search_searchentry WHERE {condition}id < %s")  # noqa: S608
+            params += [*values, before]
+        sql = " UNION ALL ".join(selects) + " ORDER BY id DESC LIMIT 1 OFFSET %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, window - 1])
         row = cursor.fetchone()
@@ -255,9 +295,18 @@ def _scan(
     before: int,
     bound: int,
     window: int = WINDOW,
+    *,
+    forwards: bool = False,
+    ranked: bool = True,
 ) -> list[Row]:
     """Return the newest ``bound`` entries with ``low`` <= id < ``before`` of ``types`` holding
-    ``match`` (every entry when it is empty), newest first. ``low`` > 0 is the window's start."""
+    ``match`` (every entry when it is empty), newest first. ``low`` > 0 is the window's start.
+
+    ``forwards``: SQLite reads every match of the range in id order, then keeps the newest. FTS5
+    intersects several words' posting lists in two thirds of the time forwards, so a range that
+    holds few more matches than wanted (the window: at most ``window``) costs less read whole
+    forwards than backwards up to the last one wanted; one word's list is cheaper backwards.
+    ``ranked``: read the entries' terms (see :func:`_terms_sql`)."""
     condition, values = _types_condition(types)
     params: list[Any]
     if connection.vendor == "postgresql" and low:
@@ -281,16 +330,37 @@ def _scan(
             "SELECT rowid AS id FROM search_entry_fts "
             "WHERE search_entry_fts MATCH %s AND rowid >= %s AND rowid < %s"
         )
+        if forwards:  # materialised: the ORDER BY below must not turn into a backward scan
+            inner = f"WITH m AS MATERIALIZED ({inner}) SELECT id FROM m"  # noqa: S608
         params = [match, low, before]
-    terms_sql = ranking.PADDED_SQL.format(column="e.tokens")
+    terms_sql = _terms_sql() if ranked else "NULL"
+    # Sorted here, not by the database: it would copy every row, terms and all, into a sorter.
     sql = (
         f"SELECT e.id, e.record_type, e.record_id, {terms_sql} "  # noqa: S608
-        f"FROM ({inner} ORDER BY id DESC LIMIT %s) c "
-        "JOIN search_searchentry e ON e.id = c.id ORDER BY e.id DESC"
+        f"FROM ({inner} ORDER BY id DESC LIMIT %s) c JOIN search_searchentry e ON e.id = c.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, bound])
-        return [(int(pk), str(rtype), int(rid), str(tokens)) for pk, rtype, rid, tokens in cursor.fetchall()]
+        rows = cursor.fetchall()
+    empty = "" if connection.vendor == "postgresql" else b""
+    found: list[Row] = [(int(pk), str(rtype), int(rid), tokens or empty) for pk, rtype, rid, tokens in rows]
+    found.sort(key=_newest_first)
+    return found
+
+
+def _newest_first(row: Row) -> int:
+    """The order of matches: the newest entry first."""
+    return -row[0]
+
+
+def _terms_sql() -> str:
+    """Return SQL giving an entry's terms as ``ranking.padded`` does: on SQLite as a BLOB of their
+    UTF-8 (the database's encoding, SQLite's default; its module decoded 500 texts slower than they
+    are ranked), on PostgreSQL as text (psycopg decodes text faster than it reads bytes)."""
+    padded = ranking.PADDED_SQL.format(column="e.tokens")
+    if connection.vendor == "postgresql":
+        return padded
+    return f"CAST({padded} AS BLOB)"
 
 
 def _newest(
@@ -304,6 +374,7 @@ def _newest(
     any_term: bool = False,
     window: int = WINDOW,
     older: bool = True,
+    ranked: bool = True,
 ) -> tuple[list[Row], int]:
     """Return up to ``bound`` entries below id ``before`` holding the terms (every one, or any; no
     terms: every entry) of the wanted types and organisations, newest first, and the id below
@@ -323,7 +394,11 @@ def _newest(
         org_words = sorted(facets.organisation(o) for o in orgs | {0}) if orgs is not None else []
     match = _match(terms, kinds, org_words, any_term=any_term)
     low = _window_start(types, orgs, before, window)
-    rows = _scan(match, types, orgs, low, before, bound, window)
+    # Forwards reads every match of the window, backwards at least ``bound`` of them: forwards
+    # when several words must match (far fewer than the window, mostly) and the window holds at
+    # most twice the bound (a common pair costs then at most a third more than backwards).
+    forwards = len(terms) > 1 and not any_term and window <= 2 * bound
+    rows = _scan(match, types, orgs, low, before, bound, window, forwards=forwards, ranked=ranked)
     if len(rows) == bound:
         return rows, rows[-1][0]
     if not low:
@@ -331,7 +406,7 @@ def _newest(
     if len(rows) >= need or not older:
         return rows, low if older else 0
     wanted = max(need - len(rows), OLDER)
-    beyond = _scan(match, types, orgs, 0, low, wanted)
+    beyond = _scan(match, types, orgs, 0, low, wanted, ranked=ranked)
     return rows + beyond, beyond[-1][0] if len(beyond) == wanted else 0
 
 
@@ -378,24 +453,48 @@ def search(
         return Results(hits=[], terms=[], has_more=False)
     found = _found(user, terms, wanted, offset + limit + 1, any_term=any_term)
     scores = ranking.bm25(terms, [row[3] for row in found])
-    ranked = sorted(zip(scores, found, strict=True), key=lambda item: (-item[0], -item[1][0]))
-    rows = [(row[0], score) for score, row in ranked[offset : offset + limit + 1]]
-    entries = SearchEntry.objects.in_bulk([pk for pk, _score in rows[:limit]])
+    best = heapq.nsmallest(offset + limit + 1, zip(scores, found, strict=True), key=_best_first)
+    rows = [(row[0], score) for score, row in best[offset:]]
+    entries = _shown([pk for pk, _score in rows[:limit]])
     marker = highlight.Marker(terms, q)
     hits = []
     for pk, score in rows[:limit]:
         entry = entries.get(pk)
         if entry is None:  # removed since the match
             continue
+        record_type, record_id, number, title, excerpt = entry
         hits.append(
             Hit(
-                record_type=entry.record_type,
-                record_id=entry.record_id,
-                number=entry.number,
-                title=entry.title,
-                title_html=marker.mark(entry.title),
-                snippet=marker.snippet(entry.excerpt),
+                record_type=record_type,
+                record_id=record_id,
+                number=number,
+                title=title,
+                title_html=marker.mark(title),
+                snippet=marker.snippet(excerpt),
                 score=round(score, 6),
             )
         )
     return Results(hits=hits, terms=terms, has_more=len(rows) > limit)
+
+
+def _best_first(item: tuple[float, Row]) -> tuple[float, int]:
+    """The order of hits: the best score first, then the newest entry."""
+    return -item[0], -item[1][0]
+
+
+def _shown(ids: list[int]) -> dict[int, tuple[str, int, str, str, str]]:
+    """Return what a hit shows of each entry of ``ids`` that still exists: record type, record id,
+    number, title and excerpt (one plain query: the ORM's took longer than reading the rows)."""
+    if not ids:
+        return {}
+    subquery, params = _ids_param(ids)
+    sql = (
+        "SELECT id, record_type, record_id, number, title, excerpt "  # noqa: S608
+        f"FROM search_searchentry WHERE id IN ({subquery})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            int(pk): (str(rtype), int(rid), str(number), str(title), str(excerpt))
+            for pk, rtype, rid, number, title, excerpt in cursor.fetchall()
+        }
