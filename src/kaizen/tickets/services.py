@@ -622,14 +622,16 @@ def _existing_refs(actor: Any, kind: str, items: Sequence[BatchItem]) -> dict[tu
     return found
 
 
+def item_key(index: int, field: str | None = None) -> str:
+    """The key of a batch item's error: ``items[i].field``, or ``items[i]`` for the whole item."""
+    whole = field is None or field in (NON_FIELD_ERRORS, "non_field_errors")
+    return f"items[{index}]" if whole else f"items[{index}].{field}"
+
+
 def _item_errors(index: int, exc: ValidationError) -> dict[str, list[str]]:
-    prefix = f"items[{index}]"
     if not hasattr(exc, "error_dict"):
-        return {prefix: [str(m) for m in exc.messages]}
-    return {
-        (prefix if field == NON_FIELD_ERRORS else f"{prefix}.{field}"): [str(m) for m in messages]
-        for field, messages in exc.message_dict.items()
-    }
+        return {item_key(index): [str(m) for m in exc.messages]}
+    return {item_key(index, field): [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
 
 
 def _template_defaults(

@@ -23,8 +23,8 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[t
         # 1.5 or true would be coerced to an id by the database; refuse anything but integers.
         if isinstance(data, bool | float) or (isinstance(data, str) and not data.strip().isdigit()):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        queryset: Any = getattr(self, "queryset", None)
-        if not memo.active() or queryset is None or queryset.query.where:
+        model = self.unfiltered_model()
+        if not memo.active() or model is None:
             return super().to_internal_value(data)
         # In a batch the row is looked up once for every item naming it (and by the service).
         try:
@@ -32,10 +32,18 @@ class VisibleRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[t
         except (TypeError, ValueError):
             self.fail("incorrect_type", data_type=type(data).__name__)
         user = getattr(self.context.get("request"), "user", None)
-        found = memo.visible(queryset.model, user, pk)
+        found = memo.visible(model, user, pk)
         if found is None:
             self.fail("does_not_exist", pk_value=data)
         return found
+
+    def unfiltered_model(self) -> Any:
+        """The model of the references, when the field accepts any of its visible rows (else None)."""
+        queryset: Any = getattr(self, "queryset", None)
+        if queryset is None:
+            return None
+        queryset = queryset.all()  # a model's manager, as DRF gives generated fields, or a queryset
+        return None if queryset.query.where else queryset.model
 
     def get_queryset(self) -> Any:
         queryset: Any = super().get_queryset()

@@ -265,3 +265,20 @@ def test_cancelling_a_request_withdraws_its_open_approvals():
         ticket.pk, "cancel", actor=requester, version=ticket.version, params={"comment": "不要になりました"}
     )
     assert set(Approval.objects.filter(ticket=ticket).values_list("state", flat=True)) == {"skipped"}
+
+
+def test_catalogue_requests_come_in_a_batch_too():
+    org = OrganisationFactory()
+    item = item_for(org)
+    client = client_for(requester_of(org))
+    body = {"catalog_item": item.pk, "form_values": {"start_date": "2026-12-25"}}
+    response = client.post("/api/v1/requests/batch/", {"items": [body, body]}, format="json")
+    assert response.status_code == 201, response.content
+    made = Ticket.objects.filter(pk__in=[i["id"] for i in response.json()["items"]])
+    assert [t.catalog_item_id for t in made] == [item.pk, item.pk]
+    bad = {"catalog_item": item.pk, "form_values": {}}
+    errors = assert_problem(
+        client.post("/api/v1/requests/batch/", {"items": [body, bad]}, format="json"), 400
+    )
+    assert all(key.startswith("items[1]") for key in errors["errors"])
+    assert Ticket.objects.filter(catalog_item=item).count() == 2

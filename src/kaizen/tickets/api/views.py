@@ -18,16 +18,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kaizen.accounts.models import Organisation, Person, Team
 from kaizen.core import memo
+from kaizen.core.api.serializers import VisibleRelatedField
 from kaizen.core.api.viewsets import RecordViewSet, etag, expected_version
 from kaizen.core.services import delete_record
-from kaizen.portfolio.models import Service
 
 from .. import downloads, queries, services
 from ..choices import Kind
 from ..filters import TicketFilter
-from ..models import Attachment, Category, Comment, Ticket, TicketLink
+from ..models import Attachment, Comment, Ticket, TicketLink
 from . import serializers
 
 WRITE_EXTRAS = ("cis", "tags", "watchers", "template", "impact_reason", "priority", "priority_reason")
@@ -37,24 +36,17 @@ def _delete_ticket(ticket_id: int, *, actor: Any, version: int | None = None) ->
     delete_record(Ticket, ticket_id, actor=actor, expected_version=version)
 
 
-REFERENCES = {
-    "requester": Person,
-    "assignee": Person,
-    "organisation": Organisation,
-    "service": Service,
-    "team": Team,
-    "category": Category,
-}
-"""Fields of a ticket body naming a record by id, looked up for a whole batch at once."""
-
-
-def _prefetch_references(user: Any, bodies: list[Any]) -> None:
+def _prefetch_references(user: Any, bodies: list[Any], serializer: Any) -> None:
+    """Look up, one query per model, the records the items name through the serializer's
+    visible references (what its fields would each look up alone)."""
+    fields = serializer.fields.items()
+    models = {name: f.unfiltered_model() for name, f in fields if isinstance(f, VisibleRelatedField)}
     wanted: dict[Any, set[int]] = {}
     for body in bodies:
         if not isinstance(body, dict):
             continue
-        for field, model in REFERENCES.items():
-            value = body.get(field)
+        for name, model in models.items():
+            value = body.get(name) if model is not None else None
             if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63:
                 wanted.setdefault(model, set()).add(value)
     for model, ids in wanted.items():
@@ -64,11 +56,8 @@ def _prefetch_references(user: Any, bodies: list[Any]) -> None:
 def _item_errors(index: int, errors: Any) -> dict[str, Any]:
     """A batch item's serializer errors under ``items[i].field`` keys."""
     if not isinstance(errors, dict):
-        return {f"items[{index}]": errors}
-    return {
-        (f"items[{index}]" if field == "non_field_errors" else f"items[{index}].{field}"): messages
-        for field, messages in errors.items()
-    }
+        return {services.item_key(index): errors}
+    return {services.item_key(index, field): messages for field, messages in errors.items()}
 
 
 class TicketViewSet(RecordViewSet):
@@ -144,9 +133,9 @@ class TicketViewSet(RecordViewSet):
         envelope.is_valid(raise_exception=True)
         raw = envelope.validated_data["items"]
         with memo.batch():
-            _prefetch_references(request.user, raw)
-            items, errors = [], {}
             child = self.get_serializer()  # one set of fields for every item, as many=True does
+            _prefetch_references(request.user, raw, child)
+            items, errors = [], {}
             for index, body in enumerate(raw):
                 try:
                     validated = child.run_validation(body)
@@ -155,7 +144,7 @@ class TicketViewSet(RecordViewSet):
                     continue
                 item = self._item(validated)
                 if self._title_missing(item):
-                    errors[f"items[{index}].title"] = [_("This field is required.")]
+                    errors[services.item_key(index, "title")] = [_("This field is required.")]
                 items.append(item)
             if errors:
                 raise drf_serializers.ValidationError(errors)
