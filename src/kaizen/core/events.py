@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kaizen.core import bulk
 from kaizen.core.audit import jsonable
 from kaizen.core.models import OutboxDelivery, OutboxMessage
 
@@ -82,7 +83,8 @@ def batched() -> Iterator[None]:
     finally:
         _batch.reset(token)
     if messages:
-        _after_commit([message.pk for message in OutboxMessage.objects.bulk_create(messages)])
+        bulk.insert(OutboxMessage, messages, ids=True)
+        _after_commit([message.pk for message in messages])
 
 
 def emit(event: DomainEvent) -> OutboxMessage:

@@ -22,7 +22,7 @@ from kaizen.cmdb.models import ConfigurationItem
 from kaizen.core import audit, events, memo
 from kaizen.core.services import ActionNotAllowed
 
-from . import policies
+from . import policies, workflow
 from .choices import (
     ACTIVE_CATEGORIES,
     AssignmentMode,
@@ -179,15 +179,20 @@ def _apply(ticket: Ticket, rule_name: str, action: str, value: Any) -> str:
         current = services._m2m_state(ticket)["tags"]
         services.set_related(ticket, tags=services._tags([*current, *value]))
     elif action == "notify":
-        events.emit(
-            RuleNotification(
-                ticket_id=ticket.pk,
-                number=ticket.number,
-                rule=rule_name,
-                emails=list(value.get("emails", [])),
-                team_id=value.get("team"),
-                message=str(value.get("message", ""))[:2000],
-            )
+        emails, team_id = list(value.get("emails", [])), value.get("team")
+        message = str(value.get("message", ""))[:2000]
+        _later(
+            ticket,
+            lambda: events.emit(
+                RuleNotification(
+                    ticket_id=ticket.pk,
+                    number=ticket.number,
+                    rule=rule_name,
+                    emails=emails,
+                    team_id=team_id,
+                    message=message,
+                )
+            ),
         )
     elif action == "escalate":
         team = _team(value["team"])
@@ -195,29 +200,44 @@ def _apply(ticket: Ticket, rule_name: str, action: str, value: Any) -> str:
             return _("the team no longer exists")
         ticket.team, ticket.assignee = team, None
         note = str(value.get("note") or "").strip()
-        _note(
+        text = _("Escalated to %(team)s by the rule %(rule)s. %(note)s") % {
+            "team": team,
+            "rule": rule_name,
+            "note": note,
+        }
+        _later(ticket, lambda: _note(ticket, text, rule_name))
+        _later(
             ticket,
-            _("Escalated to %(team)s by the rule %(rule)s. %(note)s")
-            % {"team": team, "rule": rule_name, "note": note},
-            rule_name,
-        )
-        events.emit(
-            RuleNotification(
-                ticket_id=ticket.pk, number=ticket.number, rule=rule_name, team_id=team.pk, message=note
-            )
+            lambda: events.emit(
+                RuleNotification(
+                    ticket_id=ticket.pk, number=ticket.number, rule=rule_name, team_id=team.pk, message=note
+                )
+            ),
         )
     elif action == "declare_major":
         if ticket.kind != Kind.INCIDENT or ticket.major:
             return _("not an incident, or already major")
         ticket.major, ticket.major_since = True, timezone.now()
-        _note(
+        text = _("Major incident declared by the rule %(rule)s.") % {"rule": rule_name}
+        _later(ticket, lambda: _note(ticket, text, rule_name, timeline=True))
+        _later(
             ticket,
-            _("Major incident declared by the rule %(rule)s.") % {"rule": rule_name},
-            rule_name,
-            timeline=True,
+            lambda: events.emit(
+                MajorIncidentDeclared(ticket_id=ticket.pk, number=ticket.number, reason=rule_name)
+            ),
         )
-        events.emit(MajorIncidentDeclared(ticket_id=ticket.pk, number=ticket.number, reason=rule_name))
     return ""
+
+
+AFTER_INSERT = "_kaizen_after_insert"
+
+
+def _later(ticket: Ticket, fn: Any) -> None:
+    """Run ``fn`` now, or once a ticket not yet stored is (notes and events name the ticket's id)."""
+    if ticket.pk is None:
+        ticket.__dict__.setdefault(AFTER_INSERT, []).append(fn)
+    else:
+        fn()
 
 
 def run_rules(ticket: Ticket, *, trigger: str) -> list[tuple[BusinessRule, dict[str, Any], list[str]]]:
@@ -352,10 +372,31 @@ def save_rotations() -> None:
     pending.clear()
 
 
-def after_write(
-    ticket: Ticket, *, trigger: str, actor: Any, assignee_before: int | None, team_before: int | None
-) -> None:
-    """Run rules, automatic assignment and the automatic "assign" action after a create or update."""
+@dataclass
+class Planned:
+    """What the rules, the automatic assignment and the automatic "assign" action did in memory."""
+
+    fired: list[tuple[BusinessRule, dict[str, Any], list[str]]]
+    auto_delta: dict[str, list[Any]]
+    assigned_by: str
+    moved: Any
+    """The automatic transition (:class:`kaizen.tickets.services.Moved`), or None."""
+    assign_after_insert: bool = False
+    """The "assign" action is due but one of its guards reads rows of a stored ticket."""
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether the ticket must be saved (a field changed or it moved)."""
+        return any(delta for _, delta, _ in self.fired) or bool(self.auto_delta) or self.moved is not None
+
+
+def plan(ticket: Ticket, *, trigger: str) -> Planned:
+    """Run rules, automatic assignment and the automatic "assign" action on ``ticket`` in memory.
+
+    Nothing is written: the caller saves the ticket (a new one: inserts it once, in its final
+    state), then calls :func:`record_planned`. Notes and events of rules on a ticket not yet stored
+    wait for its insert.
+    """
     from . import services
 
     fired = run_rules(ticket, trigger=trigger)
@@ -367,15 +408,29 @@ def after_write(
             ticket.assignee = person
             assigned_by = mode
     auto_delta = audit.diff(before, services.snapshot(ticket))
-    changed = any(delta for _, delta, _ in fired) or bool(auto_delta)
-    moved = None
+    moved, later = None, False
     if ticket.assignee_id and ticket.state_category == StateCategory.NEW:
-        # Saved together with the rules' changes; a workflow without "assign" keeps the state.
-        with contextlib.suppress(ActionNotAllowed, ValidationError):
-            moved = services.move(ticket, "assign", actor=None, params={}, system=True, rule=_("Assigned"))
-    if changed or moved is not None:
-        services._save(ticket)
-        for rule, delta, skipped in fired:
+        if ticket.pk is None and not workflow.unsaved_ok(ticket, "assign"):
+            later = True
+        else:
+            # Saved together with the rules' changes; a workflow without "assign" keeps the state.
+            with contextlib.suppress(ActionNotAllowed, ValidationError):
+                moved = services.move(
+                    ticket, "assign", actor=None, params={}, system=True, rule=_("Assigned")
+                )
+    return Planned(fired, auto_delta, assigned_by, moved, later)
+
+
+def record_planned(
+    ticket: Ticket, planned: Planned, *, assignee_before: int | None, team_before: int | None
+) -> None:
+    """Audit what :func:`plan` did once the ticket is saved, run the transition's hooks, emit the events."""
+    from . import services
+
+    for fn in ticket.__dict__.pop(AFTER_INSERT, []):
+        fn()
+    if planned.changed:
+        for rule, delta, skipped in planned.fired:
             audit.record(
                 ticket,
                 action="rule",
@@ -387,21 +442,27 @@ def after_write(
                     **({"skipped": skipped} if skipped else {}),
                 },
             )
-        if auto_delta:
+        if planned.auto_delta:
             audit.record(
                 ticket,
                 action="auto_assign",
-                changes=auto_delta,
-                meta={"mode": assigned_by, "version": ticket.version},
+                changes=planned.auto_delta,
+                meta={"mode": planned.assigned_by, "version": ticket.version},
             )
     else:
-        for rule, _delta, skipped in fired:  # a rule that only notified still leaves a trace
+        for rule, _delta, skipped in planned.fired:  # a rule that only notified still leaves a trace
             audit.record(
                 ticket,
                 action="rule",
                 changes={},
                 meta={"rule": rule.name, "rule_id": rule.pk, "skipped": skipped},
             )
+    moved = planned.moved
+    if planned.assign_after_insert:  # its guards read the stored ticket's rows: saved on its own
+        with contextlib.suppress(ActionNotAllowed, ValidationError):
+            moved = services.move(ticket, "assign", actor=None, params={}, system=True, rule=_("Assigned"))
+        if moved is not None:
+            services._save(ticket)
     if moved is not None:
         services.finish(ticket, moved)
     if (ticket.assignee_id, ticket.team_id) != (assignee_before, team_before) and (
@@ -415,6 +476,18 @@ def after_write(
                 team_id=ticket.team_id,
             )
         )
+
+
+def after_write(
+    ticket: Ticket, *, trigger: str, actor: Any, assignee_before: int | None, team_before: int | None
+) -> None:
+    """Run rules, automatic assignment and the automatic "assign" action after an update."""
+    from . import services
+
+    planned = plan(ticket, trigger=trigger)
+    if planned.changed:
+        services._save(ticket)
+    record_planned(ticket, planned, assignee_before=assignee_before, team_before=team_before)
 
 
 # -- improvement review ------------------------------------------------------------------------

@@ -15,12 +15,16 @@ from collections.abc import Callable, Iterator
 
 from django.utils import timezone
 
+from kaizen.core import bulk
+
 from .models import StateLog, Ticket
 from .models.ticket import HISTORY_FIELDS
 
 LOGGED = frozenset({"state_id", "priority", "team_id", "assignee_id"})
 CREATED = "created"
 """Among the changed fields when the ticket was created in this transaction."""
+UNSAVED = "_history_unsaved"
+"""Set on a ticket recorded before its insert, until it is recorded again once stored."""
 
 Hook = Callable[[Ticket, frozenset[str]], None]
 HOOKS: list[Hook] = []
@@ -48,7 +52,7 @@ def deferred() -> Iterator[None]:
     try:
         yield
         if logs:
-            StateLog.objects.bulk_create(logs)
+            bulk.insert(StateLog, logs)
             logs.clear()
         while pending:
             ticket_id = next(iter(pending))
@@ -77,16 +81,24 @@ def on_change(fn: Hook) -> Hook:
 
 
 def record(ticket: Ticket) -> None:
-    """Append the ticket's state history row if needed and run the change hooks (inside the transaction)."""
+    """Append the ticket's state history row if needed and run the change hooks (inside the transaction).
+
+    A new ticket may be recorded once before it is stored (as it was filed, before automation
+    changed it; inside :func:`deferred` only) and again once stored: the hooks then run once, as
+    for a ticket created in this transaction.
+    """
     values = tuple(getattr(ticket, f) for f in HISTORY_FIELDS)
     before = ticket._history_values
-    if before == values:
+    unsaved_before = ticket.__dict__.pop(UNSAVED, False)
+    if before == values and not unsaved_before:
         return
     changed = frozenset(
         f
         for f, old, new in zip(HISTORY_FIELDS, before or (None,) * len(values), values, strict=True)
         if old != new
     )
+    if ticket.pk is None and _logs.get() is None:
+        raise RuntimeError("an unsaved ticket's history is recorded only inside history.deferred()")
     if before is None or changed & LOGGED:
         log = StateLog(
             ticket=ticket,
@@ -103,7 +115,11 @@ def record(ticket: Ticket) -> None:
         else:
             logs.append(log)
     ticket._history_values = values
-    _run(ticket, changed if before is not None else frozenset({*HISTORY_FIELDS, CREATED}))
+    if ticket.pk is None:  # the row is written after the ticket's insert (it refers to the ticket)
+        ticket.__dict__[UNSAVED] = True
+        return
+    created = before is None or unsaved_before
+    _run(ticket, frozenset({*HISTORY_FIELDS, CREATED}) if created else changed)
 
 
 def announce(ticket: Ticket, changed: frozenset[str]) -> None:

@@ -86,8 +86,15 @@ def writing() -> Iterator[None]:
 
     Both the audit chain head and, on SQLite, the database are locked from the first such
     write until commit; writing them last keeps every ticket write short for the others.
+    Inside a batch (:func:`kaizen.core.memo.batch`, all or none) a nested block sets no
+    savepoint: an error in one item ends the whole batch anyway.
     """
-    with transaction.atomic(), audit.batched(), events.batched(), history.deferred():
+    with (
+        transaction.atomic(savepoint=not memo.active()),
+        audit.batched(),
+        events.batched(),
+        history.deferred(),
+    ):
         yield
 
 
@@ -236,6 +243,7 @@ def _people(actor: Any, values: Iterable[Any]) -> list[Person]:
 
 
 M2M_CACHE = "_kaizen_m2m"
+RELATED_PENDING = "_kaizen_m2m_pending"
 
 
 def _m2m_state(ticket: Ticket) -> dict[str, list[Any]]:
@@ -252,10 +260,17 @@ def _m2m_state(ticket: Ticket) -> dict[str, list[Any]]:
 
 
 def set_related(ticket: Ticket, *, cis: Any = None, tags: Any = None, watchers: Any = None) -> None:
-    """Replace the CIs, tags or watchers given and keep the remembered state in step."""
+    """Replace the CIs, tags or watchers given and keep the remembered state in step.
+
+    On a ticket not yet stored the rows are kept until :func:`store_related` adds them.
+    """
     state = _m2m_state(ticket)
     for field, rows, key in (("cis", cis, "pk"), ("tags", tags, "name"), ("watchers", watchers, "pk")):
         if rows is None:
+            continue
+        if ticket.pk is None:
+            ticket.__dict__.setdefault(RELATED_PENDING, {})[field] = list(rows)
+            state[field] = sorted(getattr(row, key) for row in rows)
             continue
         manager = getattr(ticket, field)
         if state[field]:
@@ -264,6 +279,13 @@ def set_related(ticket: Ticket, *, cis: Any = None, tags: Any = None, watchers: 
             manager.add(*rows)
         state[field] = sorted(getattr(row, key) for row in rows)
     setattr(ticket, M2M_CACHE, state)
+
+
+def store_related(ticket: Ticket) -> None:
+    """Add the CIs, tags and watchers set on a new ticket before its insert (call once it is stored)."""
+    for field, rows in ticket.__dict__.pop(RELATED_PENDING, {}).items():
+        if rows:
+            getattr(ticket, field).add(*rows)
 
 
 def snapshot(ticket: Ticket) -> dict[str, Any]:
@@ -512,8 +534,6 @@ def create_ticket(
         _apply_impact(ticket, ci_rows, explicit_impact, impact_reason)
         _set_priority(ticket, priority if staff else None, priority_reason)
         _clean(ticket)  # the number is unique by construction, the references were looked up
-        ticket.save(force_insert=True)
-        history.record(ticket)
         setattr(ticket, M2M_CACHE, {"cis": [], "tags": [], "watchers": []})
         set_related(
             ticket,
@@ -521,14 +541,28 @@ def create_ticket(
             tags=_tags(tags) if tags else None,
             watchers=_people(actor, watchers) if watchers else None,
         )
+        # The ticket as filed is audited and logged; rules, assignment and the automatic "assign"
+        # change it in memory before its insert, so it is written once, in its final state.
+        history.record(ticket)
+        filed, filed_version = snapshot(ticket), ticket.version
+        planned = automation.plan(ticket, trigger="create")
+        if planned.changed:
+            _clean(ticket, exclude=("number",))
+            ticket.version += 1
+        ticket.save(force_insert=True)
+        store_related(ticket)
+        history.record(ticket)
+        filed["id"] = ticket.pk
+        if planned.moved is not None:
+            planned.moved.before["id"] = ticket.pk
         audit.record(
             ticket,
             action="create",
-            changes={k: [None, v] for k, v in snapshot(ticket).items() if v not in (None, "", [], {})},
-            meta={"version": ticket.version, **({"template": chosen.name} if chosen else {})},
+            changes={k: [None, v] for k, v in filed.items() if v not in (None, "", [], {})},
+            meta={"version": filed_version, **({"template": chosen.name} if chosen else {})},
         )
         events.emit(TicketCreated(ticket_id=ticket.pk, number=ticket.number, kind=kind))
-        automation.after_write(ticket, trigger="create", actor=actor, assignee_before=None, team_before=None)
+        automation.record_planned(ticket, planned, assignee_before=None, team_before=None)
     return ticket
 
 

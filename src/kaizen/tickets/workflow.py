@@ -49,6 +49,9 @@ class Guard:
     code: str
     label: str | Promise
     check: GuardFn
+    reads_ticket_only: bool = False
+    """The check reads only the ticket's own fields (and reference data), never its related rows:
+    it may run on a ticket that is not yet stored, so a new ticket is stored once in its final state."""
 
 
 GUARDS: dict[str, Guard] = {}
@@ -75,11 +78,13 @@ def after_transition(fn: Callable[[Ticket], None]) -> Callable[[Ticket], None]:
     return fn
 
 
-def guard(code: str, label: str | Promise) -> Callable[[GuardFn], GuardFn]:
-    """Register ``fn(ticket, params, actor)`` as the guard ``code``."""
+def guard(
+    code: str, label: str | Promise, *, reads_ticket_only: bool = False
+) -> Callable[[GuardFn], GuardFn]:
+    """Register ``fn(ticket, params, actor)`` as the guard ``code`` (see :attr:`Guard.reads_ticket_only`)."""
 
     def register(fn: GuardFn) -> GuardFn:
-        GUARDS[code] = Guard(code, label, fn)
+        GUARDS[code] = Guard(code, label, fn, reads_ticket_only)
         return fn
 
     return register
@@ -224,6 +229,20 @@ def available(ticket: Ticket, actor: Any, *, system: bool = False) -> list[Workf
     return out
 
 
+def unsaved_ok(ticket: Ticket, code: str) -> bool:
+    """Tell whether the action ``code`` can be applied to ``ticket`` before it is first stored.
+
+    True when every guard of the transition (from the ticket's state) reads only the ticket.
+    """
+    return all(
+        GUARDS[name].reads_ticket_only
+        for transition in transitions_from(ticket)
+        if transition.code == code
+        for name in transition.guards
+        if name in GUARDS
+    )
+
+
 def apply(
     ticket: Ticket, code: str, *, actor: Any, params: Mapping[str, Any], system: bool = False
 ) -> WorkflowTransition:
@@ -291,13 +310,13 @@ def closure_policy(ticket: Ticket) -> ClosurePolicy | None:
 # -- guards ------------------------------------------------------------------------------------
 
 
-@guard("resolution", gettext_lazy("A resolution note is written"))
+@guard("resolution", gettext_lazy("A resolution note is written"), reads_ticket_only=True)
 def _resolution(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> GuardResult:
     text = str(params.get("resolution") or ticket.resolution or "").strip()
     return [] if text else [("resolution", _("Describe how the ticket was resolved."))]
 
 
-@guard("cause_class", gettext_lazy("A cause class is chosen"))
+@guard("cause_class", gettext_lazy("A cause class is chosen"), reads_ticket_only=True)
 def _cause(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> GuardResult:
     value = params.get("cause_class") or ticket.cause_class
     if value in CauseClass.values:
@@ -305,7 +324,7 @@ def _cause(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> GuardResult
     return [("cause_class", _("Choose the cause class (an unknown cause is a valid choice)."))]
 
 
-@guard("closure_policy", gettext_lazy("The closure policy allows the actor to close"))
+@guard("closure_policy", gettext_lazy("The closure policy allows the actor to close"), reads_ticket_only=True)
 def _closure(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> GuardResult:
     policy = closure_policy(ticket)
     if policy is None:
@@ -329,7 +348,7 @@ def _closure(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> GuardResu
     ]
 
 
-@guard("review_decided", gettext_lazy("No improvement decision is outstanding"))
+@guard("review_decided", gettext_lazy("No improvement decision is outstanding"), reads_ticket_only=True)
 def _review(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> GuardResult:
     from .choices import ReviewStatus
 
@@ -340,7 +359,11 @@ def _review(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> GuardResul
     return []
 
 
-@guard("reopen_window", gettext_lazy("The reopen window after closure has not passed"))
+@guard(
+    "reopen_window",
+    gettext_lazy("The reopen window after closure has not passed"),
+    reads_ticket_only=True,
+)
 def _reopen_window(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> GuardResult:
     if ticket.state_category != StateCategory.CLOSED or ticket.closed_at is None:
         return []
@@ -351,12 +374,12 @@ def _reopen_window(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> Gua
     return [(None, _("This ticket was closed too long ago to reopen; open a new one and link it."))]
 
 
-@guard("comment", gettext_lazy("A comment explains the action"))
+@guard("comment", gettext_lazy("A comment explains the action"), reads_ticket_only=True)
 def _comment(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> GuardResult:
     return [] if str(params.get("comment") or "").strip() else [("comment", _("Write a short explanation."))]
 
 
-@guard("assignee", gettext_lazy("Someone is assigned"))
+@guard("assignee", gettext_lazy("Someone is assigned"), reads_ticket_only=True)
 def _assignee(ticket: Ticket, params: Mapping[str, Any], actor: Any) -> GuardResult:
     if ticket.assignee_id is not None or params.get("assignee"):
         return []
