@@ -54,6 +54,7 @@ def insert(model: type[models.Model], objs: Sequence[models.Model], *, ids: bool
             )
             for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
                 obj.pk = pk
+                obj._state.adding, obj._state.db = False, connection.alias  # stored, as bulk_create marks
         fields = _columns(model, ids)
         names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
         with (

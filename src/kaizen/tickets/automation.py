@@ -335,6 +335,8 @@ def pick_assignee(team: Team, organisation_id: int) -> tuple[Person | None, str]
             .annotate(n=Count("id"))
             .values_list("assignee_id", "n")
         )
+        for person_id, n in _unsaved_load().items():  # earlier tickets of the batch, not yet stored
+            load[person_id] = load.get(person_id, 0) + n
         chosen = min(rotation, key=lambda m: load.get(m.pk, 0))
     else:
         chosen = rotation[0]
@@ -344,6 +346,18 @@ def pick_assignee(team: Team, organisation_id: int) -> tuple[Person | None, str]
     else:
         TeamAssignment.objects.filter(pk=config.pk).update(last_assigned=chosen)
     return chosen, config.mode
+
+
+def _unsaved_load() -> dict[int, int]:
+    counts: dict[int, int] = {}
+    return memo.remembered("tickets.unsaved-load", lambda: counts) if memo.active() else counts
+
+
+def count_unsaved(ticket: Ticket) -> None:
+    """Count a batch's ticket that is decided but stored only with the batch's others, for the
+    least-loaded assignment of the next items."""
+    if ticket.assignee_id is not None and ticket.state_category in ACTIVE_CATEGORIES:
+        _unsaved_load()[ticket.assignee_id] = _unsaved_load().get(ticket.assignee_id, 0) + 1
 
 
 def _rotation(team: Team) -> TeamAssignment | None:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from kaizen.accounts.models import Person, Team
 from kaizen.cmdb.models import ConfigurationItem
-from kaizen.core import access, audit, events, memo, sequences
+from kaizen.core import access, audit, bulk, events, memo, sequences
 from kaizen.core.services import ActionNotAllowed, ConflictError, create_record
 from kaizen.portfolio import impact
 from kaizen.portfolio.models import Service
@@ -442,7 +442,36 @@ def _apply_impact(ticket: Ticket, cis: list[ConfigurationItem], explicit: int | 
 # -- create and update -------------------------------------------------------------------------
 
 
-def create_ticket(
+def create_ticket(*, actor: Any, kind: str, data: Mapping[str, Any], **options: Any) -> Ticket:
+    """Record a new ticket of ``kind`` with the next number, CMDB impact, priority, rules and assignment.
+
+    Requesters may set only what the portal offers (title, description, service, category,
+    urgency); the ticket is theirs and belongs to their organisation. ``options`` are those of
+    :func:`file_ticket`.
+
+    Raises:
+        ValidationError: invalid or invisible values (field -> message).
+        PermissionDenied: the actor may not create tickets in that organisation.
+    """
+    with writing():
+        filed = file_ticket(actor=actor, kind=kind, data=data, **options)
+        store_filed([filed])
+    return filed.ticket
+
+
+@dataclass
+class Filed:
+    """A new ticket decided and not yet stored (see :func:`file_ticket` and :func:`store_filed`)."""
+
+    ticket: Ticket
+    planned: automation.Planned
+    as_filed: dict[str, Any]
+    """Its audited state before the automation changed it (the ``create`` row)."""
+    version: int
+    template: str
+
+
+def file_ticket(
     *,
     actor: Any,
     kind: str,
@@ -455,13 +484,13 @@ def create_ticket(
     priority: int | None = None,
     priority_reason: str = "",
     routing: Mapping[str, Any] | None = None,
-) -> Ticket:
-    """Record a new ticket of ``kind`` with the next number, CMDB impact, priority, rules and assignment.
+) -> Filed:
+    """Check and decide a new ticket in memory (inside :func:`writing`); :func:`store_filed` writes it.
 
-    Requesters may set only what the portal offers (title, description, service, category,
-    urgency); the ticket is theirs and belongs to their organisation. ``routing`` carries a
-    ``team`` chosen by another service (the catalogue item's fulfilling team), applied whoever
-    the actor is.
+    Takes the next number, the CMDB impact and priority, then runs the rules, the automatic
+    assignment and the automatic "assign" action, so that the ticket is inserted once, in its
+    final state. ``routing`` carries a ``team`` chosen by another service (the catalogue item's
+    fulfilling team), applied whoever the actor is.
 
     Raises:
         ValidationError: invalid or invisible values (field -> message).
@@ -473,97 +502,112 @@ def create_ticket(
         k: v for k, v in data.items() if v is not None or k in ("team", "assignee", "service", "category")
     }
     cis, tags, watchers = list(cis), list(tags), list(watchers)
-    with writing():
-        chosen: TicketTemplate | None = None
-        if template is not None:
-            chosen = _visible(TicketTemplate, actor, template, "template", _("No such template."))
-            assert chosen is not None
-            data, tags = _template_defaults(chosen, kind, data, tags)
-        person = workflow.person_of(actor)
-        staff = access.has_any_role(actor, WORKERS)
-        if not staff:
-            unknown = sorted(set(data) - REQUESTER_FIELDS)
-            if unknown or cis or watchers or priority is not None:
-                raise ValidationError(
-                    _("Requesters cannot set: %(fields)s.") % {"fields": ", ".join(unknown) or "cis"}
-                )
-            if person is None:
-                raise PermissionDenied(_("Your login has no person record; ask the service desk to add one."))
-            data["requester"] = person
-            data["organisation"] = person.organisation
-        else:
-            unknown = sorted(set(data) - STAFF_FIELDS)
-            if unknown:
-                raise ValidationError(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)})
-        _resolve_references(actor, kind, data)
-        if routing and routing.get("team") is not None:
-            data["team"] = routing["team"]
-        from kaizen.accounts.models import Organisation
-
-        if "organisation" in data and not isinstance(data["organisation"], Organisation):
-            data["organisation"] = _visible(
-                Organisation,
-                actor,
-                data["organisation"],
-                "organisation",
-                _("No such organisation, or you may not see it."),
+    chosen: TicketTemplate | None = None
+    if template is not None:
+        chosen = _visible(TicketTemplate, actor, template, "template", _("No such template."))
+        assert chosen is not None
+        data, tags = _template_defaults(chosen, kind, data, tags)
+    person = workflow.person_of(actor)
+    staff = access.has_any_role(actor, WORKERS)
+    if not staff:
+        unknown = sorted(set(data) - REQUESTER_FIELDS)
+        if unknown or cis or watchers or priority is not None:
+            raise ValidationError(
+                _("Requesters cannot set: %(fields)s.") % {"fields": ", ".join(unknown) or "cis"}
             )
-        if data.get("organisation") is None:
-            requester = data.get("requester")
-            if requester is None:
-                raise ValidationError({"organisation": _("Choose the organisation or the requester.")})
-            data["organisation"] = requester.organisation
-        if not access.can(actor, "add", Ticket, organisation_id=data["organisation"].pk):
-            raise PermissionDenied(_("You may not record tickets for this organisation."))
-        ci_rows = _cis(actor, cis)
-        explicit_impact = data.pop("impact", None) if staff else None
-        if explicit_impact is not None and explicit_impact not in (1, 2, 3, 4):
-            raise ValidationError({"impact": _("The impact is 1 to 4.")})
-        state = workflow.initial_state(kind)
-        now = timezone.now()
-        ticket = Ticket(
-            kind=kind,
-            number=sequences.next_free_number(f"tickets.{kind}", PREFIX[Kind(kind)]),
-            state=state,
-            state_category=state.category,
-            state_changed_at=now,
-            **data,
+        if person is None:
+            raise PermissionDenied(_("Your login has no person record; ask the service desk to add one."))
+        data["requester"] = person
+        data["organisation"] = person.organisation
+    else:
+        unknown = sorted(set(data) - STAFF_FIELDS)
+        if unknown:
+            raise ValidationError(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(unknown)})
+    _resolve_references(actor, kind, data)
+    if routing and routing.get("team") is not None:
+        data["team"] = routing["team"]
+    from kaizen.accounts.models import Organisation
+
+    if "organisation" in data and not isinstance(data["organisation"], Organisation):
+        data["organisation"] = _visible(
+            Organisation,
+            actor,
+            data["organisation"],
+            "organisation",
+            _("No such organisation, or you may not see it."),
         )
-        if ticket.channel not in Channel.values:
-            raise ValidationError({"channel": _("Unknown channel.")})
-        _apply_impact(ticket, ci_rows, explicit_impact, impact_reason)
-        _set_priority(ticket, priority if staff else None, priority_reason)
-        _clean(ticket)  # the number is unique by construction, the references were looked up
-        setattr(ticket, M2M_CACHE, {"cis": [], "tags": [], "watchers": []})
-        set_related(
-            ticket,
-            cis=ci_rows or None,
-            tags=_tags(tags) if tags else None,
-            watchers=_people(actor, watchers) if watchers else None,
-        )
-        # The ticket as filed is audited and logged; rules, assignment and the automatic "assign"
-        # change it in memory before its insert, so it is written once, in its final state.
-        history.record(ticket)
-        filed, filed_version = snapshot(ticket), ticket.version
-        planned = automation.plan(ticket, trigger="create")
-        if planned.changed:
-            _clean(ticket, exclude=("number",))
-            ticket.version += 1
-        ticket.save(force_insert=True)
+    if data.get("organisation") is None:
+        requester = data.get("requester")
+        if requester is None:
+            raise ValidationError({"organisation": _("Choose the organisation or the requester.")})
+        data["organisation"] = requester.organisation
+    if not access.can(actor, "add", Ticket, organisation_id=data["organisation"].pk):
+        raise PermissionDenied(_("You may not record tickets for this organisation."))
+    ci_rows = _cis(actor, cis)
+    explicit_impact = data.pop("impact", None) if staff else None
+    if explicit_impact is not None and explicit_impact not in (1, 2, 3, 4):
+        raise ValidationError({"impact": _("The impact is 1 to 4.")})
+    state = workflow.initial_state(kind)
+    now = timezone.now()
+    ticket = Ticket(
+        kind=kind,
+        number=sequences.next_free_number(f"tickets.{kind}", PREFIX[Kind(kind)]),
+        state=state,
+        state_category=state.category,
+        state_changed_at=now,
+        **data,
+    )
+    if ticket.channel not in Channel.values:
+        raise ValidationError({"channel": _("Unknown channel.")})
+    _apply_impact(ticket, ci_rows, explicit_impact, impact_reason)
+    _set_priority(ticket, priority if staff else None, priority_reason)
+    _clean(ticket)  # the number is unique by construction, the references were looked up
+    setattr(ticket, M2M_CACHE, {"cis": [], "tags": [], "watchers": []})
+    set_related(
+        ticket,
+        cis=ci_rows or None,
+        tags=_tags(tags) if tags else None,
+        watchers=_people(actor, watchers) if watchers else None,
+    )
+    # The ticket as filed is audited and logged; rules, assignment and the automatic "assign"
+    # change it in memory before its insert, so it is written once, in its final state.
+    history.record(ticket)
+    as_filed, version = snapshot(ticket), ticket.version
+    planned = automation.plan(ticket, trigger="create")
+    if planned.changed:
+        _clean(ticket, exclude=("number",))
+        ticket.version += 1
+    return Filed(ticket, planned, as_filed, version, chosen.name if chosen else "")
+
+
+def _insert(tickets: list[Ticket]) -> None:
+    if len(tickets) == 1:
+        tickets[0].save(force_insert=True)
+    else:
+        bulk.insert(Ticket, tickets, ids=True)
+
+
+def store_filed(filed: Sequence[Filed], *, inserted: bool = False) -> None:
+    """Insert tickets decided by :func:`file_ticket` (several in one statement; ``inserted``: done
+    already), then write what their creation did: CIs, tags and watchers, history, audit trail,
+    events, the transition's hooks."""
+    if not inserted:
+        _insert([f.ticket for f in filed])
+    for f in filed:
+        ticket = f.ticket
         store_related(ticket)
         history.record(ticket)
-        filed["id"] = ticket.pk
-        if planned.moved is not None:
-            planned.moved.before["id"] = ticket.pk
+        f.as_filed["id"] = ticket.pk
+        if f.planned.moved is not None:
+            f.planned.moved.before["id"] = ticket.pk
         audit.record(
             ticket,
             action="create",
-            changes={k: [None, v] for k, v in filed.items() if v not in (None, "", [], {})},
-            meta={"version": filed_version, **({"template": chosen.name} if chosen else {})},
+            changes={k: [None, v] for k, v in f.as_filed.items() if v not in (None, "", [], {})},
+            meta={"version": f.version, **({"template": f.template} if f.template else {})},
         )
-        events.emit(TicketCreated(ticket_id=ticket.pk, number=ticket.number, kind=kind))
-        automation.record_planned(ticket, planned, assignee_before=None, team_before=None)
-    return ticket
+        events.emit(TicketCreated(ticket_id=ticket.pk, number=ticket.number, kind=ticket.kind))
+        automation.record_planned(ticket, f.planned, assignee_before=None, team_before=None)
 
 
 @dataclass(frozen=True)
@@ -583,12 +627,13 @@ class Created:
 
 
 def create_batch(
-    *, actor: Any, kind: str, items: Sequence[BatchItem], create: Callable[[BatchItem], Ticket]
+    *, actor: Any, kind: str, items: Sequence[BatchItem], create: Callable[[BatchItem], Ticket | Filed]
 ) -> list[Created]:
     """Create the tickets of a batch in one transaction: all of them, or none.
 
-    ``create`` records one item (:func:`create_ticket`, or another domain's intake for a
-    catalogue request). Lookups the items share (rules, workflow, priority matrix, visible
+    ``create`` decides one item (:func:`file_ticket`; the filed tickets are inserted together
+    after the last item) or records it (another domain's intake for a catalogue request). Lookups
+    the items share (rules, workflow, priority matrix, visible
     references) are made once for the batch. An item whose ``external_ref`` is already on a
     ticket of this kind in its organisation, or on an earlier item, is not created again, so a
     client may retry a batch whose answer it did not receive.
@@ -611,23 +656,37 @@ def create_batch(
             sequences.reserve_free(
                 f"tickets.{kind}", sum(1 for key in keys if key is None or key not in known)
             )
+            filed: list[tuple[int, Filed]] = []
             for index, (item, key) in enumerate(zip(items, keys, strict=True)):
                 if key is not None and key in known:
                     out.append(Created(known[key], created=False))
                     continue
-                try:
-                    ticket = create(item)
-                except ValidationError as exc:
-                    raise ValidationError(_item_errors(index, exc)) from exc
-                except PermissionDenied as exc:
-                    raise PermissionDenied(
-                        _("Item %(index)s: %(message)s") % {"index": index, "message": exc}
-                    ) from exc
+                with _as_item(index):
+                    made = create(item)
+                if isinstance(made, Filed):
+                    filed.append((index, made))
+                    automation.count_unsaved(made.ticket)
+                ticket = made.ticket if isinstance(made, Filed) else made
                 if key is not None:
                     known[key] = ticket
                 out.append(Created(ticket, created=True))
+            _insert([f.ticket for _, f in filed])
+            for index, f in filed:
+                with _as_item(index):
+                    store_filed([f], inserted=True)
         automation.save_rotations()
     return out
+
+
+@contextlib.contextmanager
+def _as_item(index: int) -> Iterator[None]:
+    """Report a service's refusal of one batch item under its index."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise ValidationError(_item_errors(index, exc)) from exc
+    except PermissionDenied as exc:
+        raise PermissionDenied(_("Item %(index)s: %(message)s") % {"index": index, "message": exc}) from exc
 
 
 def _ref_key(actor: Any, item: BatchItem) -> tuple[int | None, str] | None:

@@ -103,11 +103,24 @@ class TicketViewSet(RecordViewSet):
         intake = item.data.get("catalog_item") is not None
         return not intake and not item.data.get("title") and "template" not in item.extras
 
-    def _create_one(self, item: services.BatchItem) -> Ticket:
+    def _intake(self, item: services.BatchItem) -> Ticket | None:
         if item.data.get("catalog_item") is not None and self.kind in services.INTAKE:
             ticket: Ticket = services.INTAKE[self.kind](actor=self.request.user, data=item.data)
             return ticket
+        return None
+
+    def _create_one(self, item: services.BatchItem) -> Ticket:
+        made = self._intake(item)
+        if made is not None:
+            return made
         return services.create_ticket(actor=self.request.user, kind=self.kind, data=item.data, **item.extras)
+
+    def _file_one(self, item: services.BatchItem) -> Ticket | services.Filed:
+        """A batch item: a catalogue request is recorded at once, the others are stored together."""
+        made = self._intake(item)
+        if made is not None:
+            return made
+        return services.file_ticket(actor=self.request.user, kind=self.kind, data=item.data, **item.extras)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -149,7 +162,7 @@ class TicketViewSet(RecordViewSet):
             if errors:
                 raise drf_serializers.ValidationError(errors)
             done = services.create_batch(
-                actor=request.user, kind=self.kind, items=items, create=self._create_one
+                actor=request.user, kind=self.kind, items=items, create=self._file_one
             )
         answer = {
             "created": sum(1 for d in done if d.created),
