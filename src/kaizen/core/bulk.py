@@ -23,7 +23,11 @@ _PLAIN = (type(None), bool, int, str, dt.datetime)
 
 @functools.cache
 def _columns(model: type[models.Model], with_id: bool) -> tuple[models.Field[Any, Any], ...]:
-    return tuple(f for f in model._meta.concrete_fields if with_id or f is not model._meta.pk)
+    return tuple(
+        f
+        for f in model._meta.concrete_fields
+        if (with_id or f is not model._meta.pk) and not getattr(f, "generated", False)  # as bulk_create
+    )
 
 
 def _value(field: models.Field[Any, Any], obj: models.Model) -> Any:
