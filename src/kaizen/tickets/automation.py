@@ -349,15 +349,16 @@ def pick_assignee(team: Team, organisation_id: int) -> tuple[Person | None, str]
 
 
 def _unsaved_load() -> dict[int, int]:
-    counts: dict[int, int] = {}
-    return memo.remembered("tickets.unsaved-load", lambda: counts) if memo.active() else counts
+    """Assignee id -> the batch's tickets decided for them and not yet stored (empty outside a batch)."""
+    return memo.remembered("tickets.unsaved-load", dict)
 
 
 def count_unsaved(ticket: Ticket) -> None:
     """Count a batch's ticket that is decided but stored only with the batch's others, for the
     least-loaded assignment of the next items."""
     if ticket.assignee_id is not None and ticket.state_category in ACTIVE_CATEGORIES:
-        _unsaved_load()[ticket.assignee_id] = _unsaved_load().get(ticket.assignee_id, 0) + 1
+        load = _unsaved_load()
+        load[ticket.assignee_id] = load.get(ticket.assignee_id, 0) + 1
 
 
 def _rotation(team: Team) -> TeamAssignment | None:
@@ -372,8 +373,7 @@ def _rotation(team: Team) -> TeamAssignment | None:
 
 def _rotations() -> dict[int, TeamAssignment]:
     """The rotations a batch moved (team assignment id -> row with its new position)."""
-    moved: dict[int, TeamAssignment] = {}
-    return memo.remembered("tickets.rotations", lambda: moved)
+    return memo.remembered("tickets.rotations", dict)
 
 
 def save_rotations() -> None:
