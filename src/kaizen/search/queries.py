@@ -209,8 +209,21 @@ def newest_visible(user: Any, types: frozenset[str], limit: int) -> list[int]:
     return [row[0] for row in _found(user, [], types, limit, any_term=False, ranked=False)[:limit]]
 
 
-def _match(terms: list[str], kinds: list[str], org_words: list[str], *, any_term: bool) -> str:
-    """Return the full-text match of the terms and facets ("" when nothing narrows)."""
+def _match(
+    terms: list[str],
+    kinds: list[str],
+    org_words: list[str],
+    *,
+    any_term: bool,
+    scopes: list[tuple[str, int]] | None = None,
+) -> str:
+    """Return the full-text match of the terms and facets ("" when nothing narrows). ``scopes``
+    (SQLite, record types and organisations): the terms are matched in the ``scoped`` column, each
+    behind one of the scopes (see ``facets.SQLITE_SCOPED``), instead of in ``tokens`` and ``facets``."""
+    if scopes and terms and connection.vendor != "postgresql":
+        groups = [fts5_query([facets.scoped(k, o, term) for k, o in scopes], any_term=True) for term in terms]
+        joined = (" OR " if any_term else " AND ").join(f"({group})" for group in groups)
+        return f"scoped : ({joined})"
     if connection.vendor == "postgresql":
         parts = [
             "(" + " | ".join(f"'#{word}'" for word in words) + ")" for words in (kinds, org_words) if words
@@ -386,13 +399,20 @@ def _newest(
     So a common word costs a scan of the window, a rare one a few index pages, and both databases
     return the same candidates.
     """
-    if types is not None and orgs is not None and len(orgs) <= WINDOW_ORGANISATIONS:
-        # One facet word per type and organisation: the user's records, one short list each.
-        kinds, org_words = sorted(facets.kind_in(t, o) for t in types for o in orgs | {0}), []
+    scopes: list[tuple[str, int]] = []
+    reach = sorted(orgs | {0}) if orgs is not None else []
+    few = orgs is not None and len(orgs) <= WINDOW_ORGANISATIONS
+    if types is not None and few:
+        # One facet word per type and organisation: the user's records, one short list each (on
+        # SQLite, the terms themselves behind those words).
+        scopes = [(t, o) for t in sorted(types) for o in reach]
+        kinds, org_words = [facets.kind_in(t, o) for t, o in scopes], []
     else:
         kinds = sorted(facets.kind(t) for t in types) if types is not None else []
-        org_words = sorted(facets.organisation(o) for o in orgs | {0}) if orgs is not None else []
-    match = _match(terms, kinds, org_words, any_term=any_term)
+        org_words = sorted(facets.organisation(o) for o in reach)
+        if few and terms:  # any type: the terms behind every type of the user's organisations
+            scopes = [(t, o) for t in sorted(sources.record_types()) for o in reach]
+    match = _match(terms, kinds, org_words, any_term=any_term, scopes=scopes)
     low = _window_start(types, orgs, before, window)
     # Forwards reads every match of the window, backwards at least ``bound`` of them: forwards
     # when several words must match (far fewer than the window, mostly) and the window holds at

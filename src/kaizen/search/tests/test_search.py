@@ -145,9 +145,12 @@ def test_limit_and_offset_page_through_hits(deliver: Any) -> None:
      "😀", "\u202e\ufeff", "ﾞﾞﾞ", "％％", "印刷" * 499],
 )  # fmt: skip
 def test_hostile_queries_are_text(deliver: Any, q: str) -> None:
-    t = deliver(ticket, title="印刷障害 NEAR x OR b")
-    result = services.search(admin(), q)
-    assert all(h.number == t.number for h in result.hits)
+    org = OrganisationFactory()
+    t = deliver(ticket, org, title="印刷障害 NEAR x OR b")
+    for user in (admin(), user_with_role(Role.AGENT, org)):  # every organisation; one (scoped terms)
+        for any_term in (False, True):
+            result = services.search(user, q, any_term=any_term)
+            assert all(h.number == t.number for h in result.hits)
     assert SearchEntry.objects.count() == 1
 
 
@@ -231,6 +234,66 @@ def test_the_same_hits_on_every_database(deliver: Any, q: str, expected: set[str
     """The expected sets are written down once: this test passes on SQLite and on PostgreSQL."""
     made = {deliver(ticket, title=title).number: key for key, title in CORPUS.items()}
     assert {made[n] for n in numbers(admin(), q)} == expected
+
+
+@pytest.mark.parametrize(("q", "expected"), list(EXPECTED.items()))
+def test_an_agent_of_one_organisation_gets_the_same_hits(deliver: Any, q: str, expected: set[str]) -> None:
+    """A user of a few organisations is matched per record type and organisation (on SQLite, in the
+    ``scoped`` column): the same hits as the administrator's among that organisation's tickets, none
+    of another organisation's with the same words."""
+    org, other = OrganisationFactory(), OrganisationFactory()
+    made = {deliver(ticket, org, title=title).number: key for key, title in CORPUS.items()}
+    for title in CORPUS.values():
+        deliver(ticket, other, title=title)
+    assert {made[n] for n in numbers(user_with_role(Role.AGENT, org), q)} == expected
+    assert {made[n] for n in numbers(user_with_role(Role.AGENT, org), q, any_term=True)} >= expected
+
+
+def test_scoped_terms_follow_the_entry(deliver: Any) -> None:
+    """The ``scoped`` column is kept by the same triggers as the terms (SQLite; PostgreSQL matches the
+    entry's own terms): a changed text or organisation is what the next search sees."""
+    org, other = OrganisationFactory(), OrganisationFactory()
+    t = deliver(ticket, org, title="印刷障害")
+    agent = user_with_role(Role.AGENT, org)
+    assert numbers(agent, "印刷") == {t.number}
+    SearchEntry.objects.filter(record_id=t.pk).update(tokens="別件 障害")
+    assert numbers(agent, "印刷") == set()
+    assert numbers(agent, "別件 障害") == {t.number}
+    # The entry moved to another organisation: it is looked for there only (the agent may still see
+    # the record, but its entry no longer says the agent's organisation).
+    SearchEntry.objects.filter(record_id=t.pk).update(organisation=other)
+    assert numbers(agent, "別件") == set()
+    assert numbers(admin(), "別件") == {t.number}
+
+
+def test_the_scoped_column_holds_each_term_behind_its_scope(deliver: Any) -> None:
+    from django.db import connection
+
+    from kaizen.search import facets
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the scoped column is SQLite's")
+    org = OrganisationFactory()
+    t = deliver(ticket, org, title="プリンタ印刷不可")
+    entry = SearchEntry.objects.get(record_id=t.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH %s",
+            ['scoped : "' + facets.scoped("incident", org.pk, "印刷") + '"'],
+        )
+        assert cursor.fetchall() == [(entry.pk,)]
+        cursor.execute(
+            "SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH %s",
+            ['scoped : "' + facets.scoped("incident", org.pk + 1, "印刷") + '"'],
+        )
+        assert cursor.fetchall() == []
+        # A word typed by a user never matches a scope (nor a facet) by itself.
+        cursor.execute(
+            "SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH %s",
+            ['tokens : "' + facets.scoped("incident", org.pk, "印刷") + '"'],
+        )
+        assert cursor.fetchall() == []
+    assert numbers(user_with_role(Role.AGENT, org), facets.scoped("incident", org.pk, "印刷")) == set()
 
 
 def test_a_resolution_is_searchable_after_the_action(deliver: Any) -> None:
