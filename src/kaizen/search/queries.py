@@ -326,7 +326,7 @@ def _scan(
         # The window's rows straight from the (record_type, id) index, newest first, then the
         # match: a GIN bitmap would read every match of a common word (and the planner misjudges
         # how often words that come together, like 証明 and 書, match together).
-        rows, params = _window_rows(types, orgs, before, window, "id, match_terms")
+        rows, params = _window_rows(types, orgs, before, window, "id, match_terms" if match else "id")
         inner = f"SELECT id FROM ({rows}) w WHERE id >= %s"  # noqa: S608
         params.append(low)
         if match:
@@ -418,7 +418,12 @@ def _newest(
     # when several words must match (far fewer than the window, mostly) and the window holds at
     # most twice the bound (a common pair costs then at most a third more than backwards).
     forwards = len(terms) > 1 and not any_term and window <= 2 * bound
-    rows = _scan(match, types, orgs, low, before, bound, window, forwards=forwards, ranked=ranked)
+    # PostgreSQL reads the window from the branches' btree ranges (``_window_rows``), which hold
+    # only the wanted types (and the user's organisations, when few): with no terms the facets
+    # would test every window row again for what its range already says.
+    implied = types is not None and (orgs is None or few)
+    in_window = "" if not terms and low and implied and connection.vendor == "postgresql" else match
+    rows = _scan(in_window, types, orgs, low, before, bound, window, forwards=forwards, ranked=ranked)
     if len(rows) == bound:
         return rows, rows[-1][0]
     if not low:
