@@ -76,9 +76,9 @@ class TicketViewSet(RecordViewSet):
     def get_queryset(self) -> QuerySet[Any]:
         if self.action == "list":
             name = self.request.query_params.get("queue", "all")
-            return queries.queue(self.request.user, name if name in queries.QUEUES else "all").filter(
-                kind=self.kind
-            )
+            rows = serializers.TicketListSerializer
+            queue = queries.queue(self.request.user, name if name in queries.QUEUES else "all", rows.related)
+            return queue.filter(kind=self.kind).only(*rows.columns)
         return super().get_queryset().filter(kind=self.kind)
 
     def get_serializer_class(self) -> Any:
