@@ -70,6 +70,8 @@ class ChangeViewSet(TicketViewSet):
     select_related: ClassVar[tuple[str, ...]] = (*TicketViewSet.select_related, "change")
 
     def get_queryset(self) -> Any:
+        if self.action == "list":  # queue rows: the ticket list's columns only (no change record)
+            return super().get_queryset()
         return super().get_queryset().select_related("change")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
