@@ -26,7 +26,7 @@ from kaizen.core.services import ActionNotAllowed
 from kaizen.portfolio import impact
 from kaizen.tickets import services as tickets
 from kaizen.tickets.choices import Channel, Kind, StateCategory, Visibility
-from kaizen.tickets.models import Ticket
+from kaizen.tickets.models import Comment, Ticket
 
 from . import policies
 from .choices import AlertStatus, CIField, EventKind, MatchField, Suppression
@@ -68,7 +68,7 @@ def correlate(integration: Integration, outcome: Outcome, *, now: dt.datetime) -
         if needing:
             _open_incidents(integration, needing, now, notes)
         _update_incidents(integration, alerts, outcome, notes)
-        notes.write(integration)
+        notes.write(integration, now)
 
 
 class Notes:
@@ -90,8 +90,14 @@ class Notes:
         target = self.reopen if reopen else self.cleared if cleared else self.lines
         target[incident_id].append(line)
 
-    def write(self, integration: Integration) -> None:
-        """Reopen resolved incidents that fire again, resolve those all clear, write the notes."""
+    def write(self, integration: Integration, now: dt.datetime) -> None:
+        """Reopen resolved incidents that fire again, resolve those all clear, write the notes.
+
+        Plain notes (severity changes, inhibited alerts, alerts during a change) are written at
+        most once per :data:`~kaizen.monitoring.policies.NOTE_INTERVAL` on an incident: in a storm
+        the later ones would only repeat what the incident's alert list shows, and each note
+        notifies the assignee. Reopening and resolving are never held back.
+        """
         resolved = set(
             Ticket.objects.filter(
                 pk__in=list(self.reopen), state_category=StateCategory.RESOLVED
@@ -107,8 +113,21 @@ class Notes:
         for incident_id, text in self.cleared.items():
             if incident_id not in self.reopen and not _still_alerting(incident_id):
                 _resolve(incident_id, integration, self.lines.pop(incident_id, []) + text)
+        quiet = _noted_since(list(self.lines), now - policies.NOTE_INTERVAL)
         for incident_id, text in self.lines.items():
-            _note(incident_id, integration, text)
+            if incident_id not in quiet:
+                _note(incident_id, integration, text)
+
+
+def _noted_since(incident_ids: Sequence[int], since: dt.datetime) -> set[int]:
+    """The incidents among ``incident_ids`` with a monitoring note written after ``since``."""
+    if not incident_ids:
+        return set()
+    return set(
+        Comment.objects.filter(
+            ticket_id__in=incident_ids, channel=Channel.MONITORING, created_at__gt=since
+        ).values_list("ticket_id", flat=True)
+    )
 
 
 # -- CI mapping -------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ URGENCY = {CRITICAL: 1, MAJOR: 2, MINOR: 3, WARNING: 3, INFO: 4}
 MAX_THRESHOLDS = 50
 REDELIVERY_WINDOW = 300
 """Seconds within which a body identical to the integration's previous one is a sender's retry."""
+NOTE_INTERVAL = dt.timedelta(minutes=1)
+"""Least time between two plain monitoring notes on one incident (reopen and resolve always write)."""
 
 
 def urgency(severity: str) -> int:

@@ -89,6 +89,26 @@ def test_repeat_counts_as_duplicate_and_severity_change_is_noted(shop: Shop, pos
     assert incident.comments.filter(body__contains="warning → critical").exists()
 
 
+def test_severity_notes_are_written_at_most_once_a_minute_but_a_clear_still_resolves(
+    shop: Shop, post: Any
+) -> None:
+    _integration, token = shop.integration()
+    start = timezone.now()
+    post("alertmanager", _am(_alert("Disk", "db-01", severity="warning")), token)
+    incident = Ticket.objects.get(channel=Channel.MONITORING)
+    for seconds, severity in ((60, "critical"), (80, "warning"), (100, "critical"), (125, "warning")):
+        with time_machine.travel(start + dt.timedelta(seconds=seconds)):
+            post("alertmanager", _am(_alert("Disk", "db-01", severity=severity)), token)
+    notes = list(incident.comments.filter(channel=Channel.MONITORING).values_list("body", flat=True))
+    assert len(notes) == 2, notes  # at 60 s and at 125 s: the two changes between are on the alert
+    assert "warning → critical" in notes[0] and "critical → warning" in notes[1]
+    assert Event.objects.filter(kind=EventKind.SEVERITY).count() == 4
+    with time_machine.travel(start + dt.timedelta(seconds=130)):
+        post("alertmanager", _am(_alert("Disk", "db-01", status="resolved")), token)
+    incident.refresh_from_db()
+    assert incident.state_category == StateCategory.RESOLVED
+
+
 def test_resolved_clears_alerts_and_resolves_the_incident_then_a_refire_reopens_it(
     shop: Shop, post: Any
 ) -> None:
