@@ -105,6 +105,9 @@ def _database(url: str) -> dict[str, Any]:
             ),
         }
         db["TEST"] = {"NAME": str(Path(db["NAME"]).with_name("test-" + Path(db["NAME"]).name))}
+        # Kept open like PostgreSQL's: a new SQLite connection runs the PRAGMAs and parses the
+        # whole schema again on its first statement, which cost each request milliseconds.
+        db["CONN_MAX_AGE"] = 60
     elif db["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
         db["ENGINE"] = "django.db.backends.postgresql"
         db["CONN_MAX_AGE"] = 60

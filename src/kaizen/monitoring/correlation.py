@@ -141,7 +141,27 @@ def _rules(integration: Integration) -> list[tuple[str, str, str, str, str]]:
     return found or list(DEFAULT_RULES)
 
 
+_CIS: dict[tuple[int, str, str, str], tuple[float, int | None]] = {}
+
+
 def _find_ci(organisation_id: int, ci_field: str, attribute: str, value: str) -> int | None:
+    """The one CI whose field holds ``value`` (None for none or several), reused for a few seconds.
+
+    Like the CMDB walks (:data:`WALK_TTL`): a storm maps the same host names again and again, and
+    a CI added or renamed in the CMDB is matched within those seconds.
+    """
+    key = (organisation_id, ci_field, attribute, value)
+    hit = _CIS.get(key)
+    if hit is not None and time.monotonic() - hit[0] < WALK_TTL:
+        return hit[1]
+    found = _query_ci(organisation_id, ci_field, attribute, value)
+    if len(_CIS) > 10_000:
+        _CIS.clear()
+    _CIS[key] = (time.monotonic(), found)
+    return found
+
+
+def _query_ci(organisation_id: int, ci_field: str, attribute: str, value: str) -> int | None:
     qs = ConfigurationItem.objects.filter(organisation_id=organisation_id)
     if ci_field == CIField.NAME:
         qs = qs.filter(name__iexact=value)
@@ -210,8 +230,9 @@ WALK_TTL = 5.0
 
 
 def forget_walks() -> None:
-    """Drop the reused CMDB walks (tests; after a bulk CMDB import if it must count at once)."""
+    """Drop the reused CMDB walks and CI matches (tests; after a bulk CMDB import that must count now)."""
     _WALKS.clear()
+    _CIS.clear()
 
 
 def _reached(ci_id: int, direction: str) -> list[tuple[str, int, int]]:
