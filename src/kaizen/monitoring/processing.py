@@ -20,6 +20,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kaizen.core import bulk
+
 from . import correlation, policies
 from .choices import AlertStatus, DeliveryState, EventKind, Severity, Trend
 from .models import Alert, Delivery, Event, Integration
@@ -481,7 +483,7 @@ def _append_events(
         )
         for alert, signal, kind, source in kept
     ]
-    Event.objects.bulk_create(rows, batch_size=CHUNK)
+    bulk.insert(Event, rows)  # COPY on PostgreSQL: nothing reads the events' ids here
 
 
 # -- periodic ---------------------------------------------------------------------------------
