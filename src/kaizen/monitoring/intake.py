@@ -99,12 +99,21 @@ def fast_path(app: WSGIApp) -> WSGIApp:
     A POST to ``/api/v1/events/<source>/`` is stored here when everything about it is in order
     (known source, allowed host, valid token, a JSON body within the limits); the answer carries
     the same security headers as Django's. Anything else is handed to ``app`` unchanged (a body
-    already read is handed on as well), so every error answer comes from the Django view.
+    already read is handed on as well), so every error answer comes from the Django view; so is
+    a request during which something failed here (a database that went away): Django's view
+    stores it or answers the error, and a delivery stored before the failure is recognised as the
+    same body again by the redelivery check.
     """
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").startswith(PREFIX):
-            answer = _fast(environ)
+            try:
+                answer = _fast(environ)
+            except Exception:  # e.g. the database is down: Django answers (and reconnects) as usual
+                log.warning("intake fast path failed; the request goes to Django", exc_info=True)
+                if not connection.in_atomic_block:
+                    connection.close()
+                answer = None
             if answer is not None:
                 start_response("202 Accepted", answer[0])
                 return [answer[1]]
@@ -133,8 +142,8 @@ def _fast(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | None
     if integration is None or length > integration.max_body_bytes:
         return None
     body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)  # from here on, Django can read it again if it answers
     if not _is_json(body, length):
-        environ["wsgi.input"] = io.BytesIO(body)  # the Django view reads it again and answers
         return None
     received = _store(integration, body, environ)
     _tidy_connection()

@@ -278,6 +278,28 @@ def test_a_lost_database_connection_is_replaced_once(monkeypatch: pytest.MonkeyP
     assert Delivery.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_database_failure_in_the_fast_path_hands_the_request_to_django(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shop = Shop()
+    _integration, token = shop.integration(create_incidents=False)
+    real, calls = services.authenticate, []
+
+    def authenticate(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("the database system is shutting down")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "authenticate", authenticate)
+    monkeypatch.setattr(tasks, "wake", lambda: None)
+    server = Server()
+    status, _headers, content = server.post("alertmanager", _body(), token=token)
+    assert (status, server.to_django, len(calls)) == (202, 1, 2), content
+    assert Delivery.objects.count() == 1
+
+
 def test_a_process_that_saw_the_flag_skips_the_broker_for_a_moment(monkeypatch: pytest.MonkeyPatch) -> None:
     """See ``tasks.wake``: the drain job looks again only after more than that moment."""
     asked: list[bytes] = []
