@@ -237,9 +237,10 @@ def receive(
 def _insert_returning(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
     """Run the intake's one statement; on PostgreSQL prepared once per connection, parameters bound.
 
-    Django sends every statement as text with its values inlined, which PostgreSQL parses and
-    plans each time: for the intake (one statement per alert) that was most of the database's
-    work. A server-side cursor of the same connection (same transaction) prepares it instead.
+    Django sends every statement as text with its values inlined (the body quoted in Python),
+    which PostgreSQL then parses and plans. A server-side-binding cursor of the same connection
+    (same transaction) sends the body as it is and reuses the prepared plan: about a tenth of the
+    fast path's Python time; PostgreSQL's own CPU per insert did not change measurably.
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
