@@ -12,24 +12,15 @@ from __future__ import annotations
 
 import gc
 import os
-from typing import TYPE_CHECKING
 
 from django.core.wsgi import get_wsgi_application
-
-if TYPE_CHECKING:
-    from kaizen.monitoring.intake import WSGIApp
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kaizen.settings")
 django_application = get_wsgi_application()
 
+from kaizen.monitoring.intake import fast_path  # noqa: E402  (needs the apps loaded above)
 
-def _build() -> WSGIApp:
-    from kaizen.monitoring.intake import fast_path
-
-    return fast_path(django_application)
-
-
-application = _build()
+application = fast_path(django_application)
 """Django's application behind the event intake's fast path (:func:`kaizen.monitoring.intake.fast_path`)."""
 
 
@@ -37,10 +28,7 @@ def warm_up() -> None:
     """Import the URL configuration and fill the URL reverse tables, then freeze the heap."""
     from django.urls import reverse
 
-    from kaizen.monitoring.intake import _security_headers
-
     reverse("healthz")  # imports every urls.py (views, API view sets) and populates the resolver
-    _security_headers(False), _security_headers(True)
     gc.collect()
     gc.freeze()
 

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -141,7 +141,7 @@ def _rules(integration: Integration) -> list[tuple[str, str, str, str, str]]:
     return found or list(DEFAULT_RULES)
 
 
-_CIS: dict[tuple[int, str, str, str], tuple[float, int | None]] = {}
+_CIS: dict[Any, tuple[float, Any]] = {}
 
 
 def _find_ci(organisation_id: int, ci_field: str, attribute: str, value: str) -> int | None:
@@ -151,13 +151,7 @@ def _find_ci(organisation_id: int, ci_field: str, attribute: str, value: str) ->
     a CI added or renamed in the CMDB is matched within those seconds.
     """
     key = (organisation_id, ci_field, attribute, value)
-    hit = _CIS.get(key)
-    if hit is not None and time.monotonic() - hit[0] < WALK_TTL:
-        return hit[1]
-    found = _query_ci(organisation_id, ci_field, attribute, value)
-    if len(_CIS) > 10_000:
-        _CIS.clear()
-    _CIS[key] = (time.monotonic(), found)
+    found: int | None = _reused(_CIS, key, lambda: _query_ci(organisation_id, ci_field, attribute, value))
     return found
 
 
@@ -224,7 +218,7 @@ def _upstream(ci_id: int) -> set[int]:
     return {pk for kind, pk, _depth in _reached(ci_id, "down") if kind == "ci" and pk != ci_id}
 
 
-_WALKS: dict[tuple[int, str], tuple[float, list[tuple[str, int, int]]]] = {}
+_WALKS: dict[Any, tuple[float, Any]] = {}
 WALK_TTL = 5.0
 """Seconds a CMDB walk is reused: a storm asks about the same CIs thousands of times a minute."""
 
@@ -235,17 +229,26 @@ def forget_walks() -> None:
     _CIS.clear()
 
 
-def _reached(ci_id: int, direction: str) -> list[tuple[str, int, int]]:
-    """(kind, id, depth) of what ``ci_id`` reaches in ``direction``, reused for a few seconds."""
-    key = (ci_id, direction)
-    hit = _WALKS.get(key)
+def _reused(cache: dict[Any, tuple[float, Any]], key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or its value for ``key`` from ``cache`` when less than :data:`WALK_TTL` old."""
+    hit = cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < WALK_TTL:
         return hit[1]
-    reached = impact.traverse(("ci", ci_id), direction=direction).reached  # type: ignore[arg-type]
-    found: list[tuple[str, int, int]] = [(str(kind), pk, r.depth) for (kind, pk), r in reached.items()]
-    if len(_WALKS) > 10_000:
-        _WALKS.clear()
-    _WALKS[key] = (time.monotonic(), found)
+    value = compute()
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[key] = (time.monotonic(), value)
+    return value
+
+
+def _reached(ci_id: int, direction: str) -> list[tuple[str, int, int]]:
+    """(kind, id, depth) of what ``ci_id`` reaches in ``direction``, reused for a few seconds."""
+
+    def walk() -> list[tuple[str, int, int]]:
+        reached = impact.traverse(("ci", ci_id), direction=direction).reached  # type: ignore[arg-type]
+        return [(str(kind), pk, r.depth) for (kind, pk), r in reached.items()]
+
+    found: list[tuple[str, int, int]] = _reused(_WALKS, (ci_id, direction), walk)
     return found
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.request import split_domain_port, validate_host
 from django.utils.translation import gettext as _
@@ -33,10 +33,6 @@ from . import services
 from .choices import Source
 
 MAX_TOKEN = 200
-
-
-def _token(request: HttpRequest) -> str:
-    return _token_of(request.META)
 
 
 def _client(request: HttpRequest) -> str:
@@ -52,7 +48,7 @@ def receive(request: HttpRequest, source: str) -> HttpResponse:
         response = problem_response(405, _("Send alerts with POST."))
         response["Allow"] = "POST"
         return response
-    token = _token(request)
+    token = _token_of(request.META)
     integration = services.authenticate(token[: MAX_TOKEN + 1], source=source) if token else None
     if integration is None:
         response = problem_response(401, _("Missing or invalid integration token."))
@@ -100,10 +96,14 @@ def fast_path(app: WSGIApp) -> WSGIApp:
     (known source, allowed host, valid token, a JSON body within the limits); the answer carries
     the same security headers as Django's. Anything else is handed to ``app`` unchanged (a body
     already read is handed on as well), so every error answer comes from the Django view; so is
-    a request during which something failed here (a database that went away): Django's view
-    stores it or answers the error, and a delivery stored before the failure is recognised as the
-    same body again by the redelivery check.
+    a request during which something failed here. The persistent connection is not pinged before
+    the insert (Django's health check would cost a round trip per delivery): a connection found
+    dead fails here, is closed, and Django's view stores the delivery on a new one; a delivery
+    stored before a failure is recognised as the same body again by the redelivery check.
+
+    The security headers are built here, once per process, before the first request.
     """
+    _security_headers(False), _security_headers(True)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "POST" and environ.get("PATH_INFO", "").startswith(PREFIX):
@@ -145,7 +145,12 @@ def _fast(environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | None
     environ["wsgi.input"] = io.BytesIO(body)  # from here on, Django can read it again if it answers
     if not _is_json(body, length):
         return None
-    received = _store(integration, body, environ)
+    received = services.receive(
+        integration,
+        body=body,
+        content_type=str(environ.get("CONTENT_TYPE", "")),
+        remote_addr=str(environ.get("REMOTE_ADDR", ""))[:64],
+    )
     _tidy_connection()
     payload = json.dumps(
         {"status": "accepted", "delivery": received.delivery_id, "duplicate": received.duplicate}
@@ -163,31 +168,11 @@ def _is_json(body: bytes, length: int) -> bool:
     return True
 
 
-def _store(integration: Any, body: bytes, environ: dict[str, Any]) -> services.Received:
-    """Store the body; a connection the server closed meanwhile is replaced once.
-
-    The persistent connection is not pinged before use (Django's health check would cost a round
-    trip per delivery); when it turns out dead, the insert is sent again on a new connection. A
-    repeat of a delivery that did commit is the same body as the previous one: ``receive`` returns
-    the stored delivery instead of a second copy.
-    """
-    content_type = str(environ.get("CONTENT_TYPE", ""))
-    remote_addr = str(environ.get("REMOTE_ADDR", ""))[:64]
-    try:
-        return services.receive(integration, body=body, content_type=content_type, remote_addr=remote_addr)
-    except (OperationalError, InterfaceError):
-        if connection.in_atomic_block:
-            raise
-        log.info("intake: the database connection was lost; storing the delivery on a new one")
-        connection.close()
-        return services.receive(integration, body=body, content_type=content_type, remote_addr=remote_addr)
-
-
 def _tidy_connection() -> None:
     """What Django does at a request's start and end: close a connection past its age or broken."""
     if not connection.in_atomic_block:
         connection.close_if_unusable_or_obsolete()
-        connection.health_check_done = True  # type: ignore[attr-defined]  # see _store: no ping
+        connection.health_check_done = True  # type: ignore[attr-defined]  # no ping: see fast_path
 
 
 def _host_allowed(environ: dict[str, Any]) -> bool:

@@ -258,20 +258,26 @@ def test_https_is_required_when_the_site_redirects_to_it(
     assert headers["Strict-Transport-Security"] == "max-age=3600"
 
 
+def _fail_once(monkeypatch: pytest.MonkeyPatch, name: str, message: str) -> list[int]:
+    """Make ``services.<name>`` raise a database error on its first call; return the calls made."""
+    real, calls = getattr(services, name), []
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError(message)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, name, flaky)
+    monkeypatch.setattr(tasks, "wake", lambda: None)
+    return calls
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_lost_database_connection_is_replaced_once(monkeypatch: pytest.MonkeyPatch) -> None:
     shop = Shop()
     _integration, token = shop.integration(create_incidents=False)
-    real, calls = services.receive, []
-
-    def receive(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 1:
-            raise OperationalError("server closed the connection unexpectedly")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(services, "receive", receive)
-    monkeypatch.setattr(tasks, "wake", lambda: None)
+    calls = _fail_once(monkeypatch, "receive", "server closed the connection unexpectedly")
     status, _headers, content = Server().post("alertmanager", _body(), token=token)
     assert status == 202, content
     assert len(calls) == 2
@@ -284,16 +290,7 @@ def test_a_database_failure_in_the_fast_path_hands_the_request_to_django(
 ) -> None:
     shop = Shop()
     _integration, token = shop.integration(create_incidents=False)
-    real, calls = services.authenticate, []
-
-    def authenticate(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 1:
-            raise OperationalError("the database system is shutting down")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(services, "authenticate", authenticate)
-    monkeypatch.setattr(tasks, "wake", lambda: None)
+    calls = _fail_once(monkeypatch, "authenticate", "the database system is shutting down")
     server = Server()
     status, _headers, content = server.post("alertmanager", _body(), token=token)
     assert (status, server.to_django, len(calls)) == (202, 1, 2), content
