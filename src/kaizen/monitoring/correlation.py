@@ -57,7 +57,6 @@ def correlate(integration: Integration, outcome: Outcome, *, now: dt.datetime) -
         return
     opened = [a for a in alerts if EventKind.OPENED in outcome.changes.get(a.pk, ())]
     if opened:
-        _map_cis(integration, opened)
         _inherit_silences(integration, opened, now)
         _mark_flapping(integration, opened, now)
     with context.acting(user=integration.run_as, channel=context.Channel.MONITORING, label=integration.name):
@@ -169,8 +168,13 @@ def _query_ci(organisation_id: int, ci_field: str, attribute: str, value: str) -
     return ids[0] if len(ids) == 1 else None
 
 
-def _map_cis(integration: Integration, alerts: Sequence[Alert]) -> None:
-    """Give each new alert the CI the first matching rule finds (exactly one CI), and its service."""
+def map_cis(integration: Integration, alerts: Sequence[Alert]) -> None:
+    """Give each new alert the CI the first matching rule finds (exactly one CI), and its service.
+
+    Called by the processing before the new alerts are inserted: they are stored with both.
+    """
+    if not alerts:
+        return
     rules = _rules(integration)
     cache: dict[tuple[str, str, str], int | None] = {}
     for alert in alerts:
@@ -197,9 +201,6 @@ def _map_cis(integration: Integration, alerts: Sequence[Alert]) -> None:
     for alert in alerts:
         alert.service_id = services.get(alert.ci_id) if alert.ci_id else None
         alert.service_id = alert.service_id or integration.default_service_id
-    from .processing import _write
-
-    _write(alerts, ["ci", "service"])
 
 
 def _services(ci_ids: Iterable[int]) -> dict[int, int]:
@@ -332,7 +333,7 @@ def _open_incidents(
     windows = _windows(integration, now)
     firing_cis = _firing_cis(integration, alerts)
     previous = _previous_incidents(integration, alerts, now)
-    batch: dict[tuple[str, int | str], int] = {}
+    batch = _recent_incidents(integration, (a for a in alerts if a.pk not in previous), now)
     ordered = sorted(alerts, key=lambda a: (bool(a.ci_id and _upstream(a.ci_id) & set(firing_cis)), a.pk))
     changed: list[Alert] = []
 
@@ -361,7 +362,7 @@ def _open_incidents(
                     inhibitor.incident_id, _("Inhibited (upstream CI alerting): %(t)s") % {"t": alert.title}
                 )
             continue
-        incident_id = previous.get(alert.pk) or _group(integration, alert, now, batch)
+        incident_id = previous.get(alert.pk) or batch.get(_group_key(alert))
         if incident_id is None:
             incident_id = _create_incident(integration, alert)
             if incident_id is None:
@@ -415,25 +416,36 @@ def _group_key(alert: Alert) -> tuple[str, int | str]:
     return ("key", alert.dedup_key)
 
 
-def _group(
-    integration: Integration, alert: Alert, now: dt.datetime, batch: dict[tuple[str, int | str], int]
-) -> int | None:
-    """An active incident of this CI (or service) opened from monitoring within the grouping window."""
-    key = _group_key(alert)
-    if key in batch:
-        return batch[key]
-    if key[0] == "key" or integration.group_window == 0:
-        return None
-    since = now - dt.timedelta(minutes=integration.group_window)
+def _recent_incidents(
+    integration: Integration, alerts: Iterable[Alert], now: dt.datetime
+) -> dict[tuple[str, int | str], int]:
+    """Group key -> the oldest active monitoring incident of that service or CI within the window.
+
+    Alerts of one service (or, without one, of one CI) join that incident; two queries for all
+    alerts instead of one per alert. The correlation adds the incidents it opens to the same map.
+    """
+    if integration.group_window == 0:
+        return {}
+    keys = {_group_key(a) for a in alerts}
+    services = sorted(int(k[1]) for k in keys if k[0] == "service")
+    cis = sorted(int(k[1]) for k in keys if k[0] == "ci")
     qs = Ticket.objects.filter(
         organisation_id=integration.organisation_id,
         kind=Kind.INCIDENT,
         channel=Channel.MONITORING,
         state_category__in=ACTIVE,
-        created_at__gte=since,
-    )
-    qs = qs.filter(cis=int(key[1])) if key[0] == "ci" else qs.filter(service_id=int(key[1]))
-    return qs.order_by("created_at").values_list("pk", flat=True).first()
+        created_at__gte=now - dt.timedelta(minutes=integration.group_window),
+    ).order_by("-created_at", "-pk")  # oldest last: it overwrites the younger ones below
+    found: dict[tuple[str, int | str], int] = {}
+    for start in range(0, len(services), 500):
+        for service_id, pk in qs.filter(service_id__in=services[start : start + 500]).values_list(
+            "service_id", "pk"
+        ):
+            found[("service", service_id)] = pk
+    for start in range(0, len(cis), 500):
+        for ci_id, pk in qs.filter(cis__in=cis[start : start + 500]).values_list("cis", "pk"):
+            found[("ci", ci_id)] = pk
+    return found
 
 
 def _previous_incidents(

@@ -58,10 +58,19 @@ def claim(limit: int = BATCH) -> list[Delivery]:
     key with ``FOR KEY SHARE`` on that row; a plain ``FOR UPDATE`` would hold every request of the
     integration until the batch commits.
     """
-    qs = Delivery.objects.filter(state=DeliveryState.PENDING).order_by("id")
+    qs = Delivery.objects.filter(state=DeliveryState.PENDING).order_by("id").only(*CLAIMED)
     if connection.vendor == "postgresql":
-        qs = qs.select_for_update(skip_locked=True, no_key=True)
-    return list(qs.select_related("integration")[:limit])
+        qs = qs.select_for_update(skip_locked=True, no_key=True).select_related("integration")
+        qs = qs.only(*CLAIMED, "integration__id")  # the join locks the row; its columns are read once below
+    batch = list(qs[:limit])
+    integrations = Integration.objects.in_bulk({d.integration_id for d in batch})
+    for delivery in batch:  # one instance per integration, not one (and its timestamps parsed) per row
+        delivery.integration = integrations[delivery.integration_id]
+    return batch
+
+
+CLAIMED = ("id", "integration_id", "received_at", "body", "state")
+"""The columns of a delivery that its processing reads (the rest stays in the database)."""
 
 
 def drain(*, now: dt.datetime | None = None, limit: int | None = None, linger: float = 0.0) -> int:
@@ -152,13 +161,21 @@ def process(
 
 
 def _finish_many(done: Sequence[tuple[Delivery, int]]) -> None:
+    """Mark processed deliveries: one statement for the whole batch on PostgreSQL."""
     table = connection.ops.quote_name(Delivery._meta.db_table)
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET state = %s, processed_at = %s, signals = %s, error = '' WHERE id = %s",  # noqa: S608
-            [(DeliveryState.PROCESSED.value, at, count, d.pk) for d, count in done],
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS d SET state = %s, processed_at = %s, signals = v.signals, error = '' "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, signals) WHERE d.id = v.id",
+                [DeliveryState.PROCESSED.value, at, [d.pk for d, _n in done], [n for _d, n in done]],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET state = %s, processed_at = %s, signals = %s, error = '' WHERE id = %s",  # noqa: S608
+                [(DeliveryState.PROCESSED.value, at, count, d.pk) for d, count in done],
+            )
     for d, _count in done:
         d.state = DeliveryState.PROCESSED
 
@@ -261,6 +278,7 @@ def apply(
                 else:
                     open_alerts.pop(signal.dedup_key, None)
             events.append((alert, signal, kind, source))  # type: ignore[arg-type]
+        correlation.map_cis(integration, created)  # before the insert: no second write of ci/service
         lost = {id(a) for a in _insert(created)}
         kept = [e for e in events if e[0] is None or id(e[0]) not in lost]
         new_ids = {a.pk for a in created if id(a) not in lost}
@@ -276,8 +294,21 @@ def _lock_open(integration: Integration, keys: Sequence[str]) -> dict[str, Alert
         qs = Alert.objects.filter(
             integration=integration, is_open=True, dedup_key__in=keys[start : start + CHUNK]
         )
-        found.update({a.dedup_key: a for a in qs.select_for_update()})
+        for alert in qs.select_for_update():
+            _remember(alert)
+            found[alert.dedup_key] = alert
     return found
+
+
+_LOADED = "_monitoring_loaded"
+"""Instance attribute: the stored values of :data:`UPDATE_FIELDS` (:func:`_write` writes only changes)."""
+
+
+def _remember(alert: Alert) -> None:
+    """Note ``alert``'s stored values (just read from, or written to, the database)."""
+    alert.__dict__[_LOADED] = {
+        n: dict(v) if isinstance(v, dict) else v for n in UPDATE_FIELDS for v in (getattr(alert, n),)
+    }
 
 
 def _step(
@@ -382,20 +413,19 @@ def _insert(alerts: list[Alert]) -> list[Alert]:
     fields = [f for f in Alert._meta.concrete_fields if not f.primary_key]
     table = connection.ops.quote_name(Alert._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     lost: list[Alert] = []
     with connection.cursor() as cursor:
         for start in range(0, len(alerts), CHUNK):
             chunk = alerts[start : start + CHUNK]
-            params = [f.get_db_prep_save(f.pre_save(a, True), connection) for a in chunk for f in fields]
+            params = [[f.get_db_prep_save(f.pre_save(a, True), connection) for a in chunk] for f in fields]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(chunk))} "  # noqa: S608 - model names
+                f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({_arrays(fields)}) "  # noqa: S608 - model names
                 "ON CONFLICT DO NOTHING RETURNING id, dedup_key, is_open",
                 params,
             )
             returned = cursor.fetchall()
             i = 0
-            for alert in chunk:  # rows come back in VALUES order; conflicting ones are missing
+            for alert in chunk:  # rows come back in the arrays' order; conflicting ones are missing
                 if i < len(returned) and (returned[i][1], returned[i][2]) == (alert.dedup_key, alert.is_open):
                     alert.pk = returned[i][0]
                     alert._state.adding = False
@@ -421,18 +451,54 @@ def _save_changed(
 
 
 def _write(alerts: Sequence[Alert], names: Sequence[str]) -> None:
-    """Write ``names`` of ``alerts`` with one prepared UPDATE run for every row (no CASE per field)."""
-    if not alerts:
-        return
-    fields = [Alert._meta.get_field(n) for n in names]
+    """Write ``names`` of ``alerts``: one prepared UPDATE per set of changed columns (no CASE per field).
+
+    An alert read by :func:`_lock_open` remembers its stored values; only the columns that differ
+    are written (a repeat changes its counters and last-seen time, not its labels or texts).
+    """
+    groups: dict[tuple[str, ...], list[Alert]] = {}
+    for alert in alerts:
+        loaded = alert.__dict__.get(_LOADED)
+        if loaded is None:
+            changed = tuple(names)
+        else:
+            changed = tuple(n for n in names if n not in loaded or getattr(alert, n) != loaded[n])
+            loaded.update({n: getattr(alert, n) for n in changed if n in loaded})
+        if changed:
+            groups.setdefault(changed, []).append(alert)
     table = connection.ops.quote_name(Alert._meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)  # type: ignore[union-attr]
-    rows = [
-        [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]  # type: ignore[union-attr]
-        for a in alerts
-    ]
+    for changed, rows in groups.items():
+        fields = [Alert._meta.get_field(n) for n in changed]
+        if connection.vendor == "postgresql":
+            _update_pg(table, fields, rows)
+            continue
+        assignments = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)  # type: ignore[union-attr]
+        params = [
+            [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]  # type: ignore[union-attr]
+            for a in rows
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", params)  # noqa: S608 - model names
+
+
+def _arrays(fields: Sequence[Any]) -> str:
+    """Placeholders for one array parameter per field, cast to the column's type (for ``unnest``)."""
+    return ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+
+
+def _update_pg(table: str, fields: Sequence[Any], rows: Sequence[Alert]) -> None:
+    """One UPDATE for all ``rows``: each column's new values as an array, joined on the ids."""
+    columns = [connection.ops.quote_name(str(f.column)) for f in fields]
+    casts = "%s::bigint[], " + _arrays(fields)
+    params: list[list[Any]] = [[a.pk for a in rows]]
+    params += [[f.get_db_prep_save(getattr(a, f.attname), connection) for a in rows] for f in fields]
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608 - model names
+        cursor.execute(
+            f"UPDATE {table} AS a SET {assignments} FROM unnest({casts}) AS v(id, {', '.join(columns)}) "  # noqa: S608
+            "WHERE a.id = v.id",
+            params,
+        )
 
 
 UPDATE_FIELDS = [

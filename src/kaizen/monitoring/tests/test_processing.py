@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import datetime as dt
 from typing import Any
 
@@ -430,3 +431,81 @@ def json_body(value: Any) -> bytes:
     import json
 
     return json.dumps(value).encode()
+
+
+def _alert_updates(queries: Any) -> list[str]:
+    """The UPDATEs of alerts among captured queries (an executemany is captured as "N times: ...")."""
+    sqls = [re.sub(r"^\d+ times: ", "", q["sql"]) for q in queries]
+    return [sql for sql in sqls if sql.startswith('UPDATE "monitoring_alert"')]
+
+
+def test_a_repeat_writes_only_what_changed_and_every_change_is_stored(shop: Shop, post: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _integration, token = shop.integration()
+    post("alertmanager", _am(_alert("Load", "db-01", severity="warning")), token)
+    repeat_body = {**_alert("Load", "db-01", severity="warning"), "startsAt": "2026-11-22T12:07:00Z"}
+    with CaptureQueriesContext(connection) as repeat:  # a new body (not a retry), the same alert
+        post("alertmanager", _am(repeat_body), token)
+    updates = _alert_updates(repeat.captured_queries)
+    assert len(updates) == 1
+    assert '"duplicates"' in updates[0] and '"last_seen_at"' in updates[0]
+    assert '"labels"' not in updates[0] and '"annotations"' not in updates[0] and '"title"' not in updates[0]
+    alert = Alert.objects.get()
+    assert (alert.duplicates, alert.events) == (1, 2)
+
+    changed = _alert("Load", "db-01", severity="warning")
+    changed["labels"] = {**changed["labels"], "team": "dba"}
+    changed["annotations"] = {"summary": "負荷が高い db-01"}
+    with CaptureQueriesContext(connection) as second:
+        post("alertmanager", _am(changed), token)
+    updates = _alert_updates(second.captured_queries)
+    assert len(updates) == 1 and '"labels"' in updates[0] and '"annotations"' in updates[0]
+    alert.refresh_from_db()
+    assert alert.labels["team"] == "dba"
+    assert alert.annotations == {"summary": "負荷が高い db-01"}
+    assert alert.title == "負荷が高い db-01"
+    assert (alert.duplicates, alert.events, alert.severity) == (2, 3, "warning")
+
+    post("alertmanager", _am(_alert("Load", "db-01", severity="critical")), token)
+    alert.refresh_from_db()
+    assert (alert.previous_severity, alert.severity, alert.trend, alert.labels.get("team")) == (
+        "warning",
+        "critical",
+        "up",
+        None,
+    )
+    post("alertmanager", _am(_alert("Load", "db-01", status="resolved")), token)
+    alert.refresh_from_db()
+    assert (alert.is_open, alert.status) == (False, AlertStatus.RESOLVED)
+    assert alert.closed_at is not None
+
+
+def test_a_new_alert_is_stored_with_its_ci_and_service_in_its_insert(shop: Shop, post: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _integration, token = shop.integration()
+    with CaptureQueriesContext(connection) as opened:
+        post("alertmanager", _am(_alert("Down", "web-01")), token)
+    assert not [sql for sql in _alert_updates(opened.captured_queries) if '"ci_id"' in sql]
+    alert = Alert.objects.get()
+    assert (alert.ci_id, alert.service_id) == (shop.web1.pk, shop.service.pk)
+    assert alert.incident_id is not None
+
+
+def test_alerts_of_one_service_in_later_deliveries_join_its_open_incident(shop: Shop, post: Any) -> None:
+    _integration, token = shop.integration()
+    post("alertmanager", _am(_alert("Down", "web-01")), token)
+    first = Alert.objects.get()
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=2)):
+        post("alertmanager", _am(_alert("Down", "web-02"), _alert("Disk", "db-01")), token)
+    second = Alert.objects.get(dedup_key="Down-web-02")
+    assert second.incident_id == first.incident_id  # same service, within the grouping window
+    other = Alert.objects.get(dedup_key="Disk-db-01")
+    assert other.incident_id not in (None, first.incident_id)  # db-01 serves no service: its own
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=3)):
+        post("alertmanager", _am(_alert("Disk", "db-01", fp="Disk-db-01-b")), token)
+    later = Alert.objects.get(dedup_key="Disk-db-01-b")
+    assert later.incident_id not in (None, other.incident_id)  # outside the window: a new incident
