@@ -512,6 +512,9 @@ def report(ctx: dict[str, Any]) -> str:
         f"- Command: `{ctx['command']}`",
         f"- Machine: {os.cpu_count()} cores, {platform.platform()}; load generator, servers, job workers and "
         "PostgreSQL share the cores (shared, noisy: read the ratios)",
+        f'- Machine speed: `python -m timeit -s "x=list(range(1000))" "sum(x)"` gave '
+        f"{ctx.get('speed_start', 0):.1f} µs before the run and {ctx.get('speed_end', 0):.1f} µs after it "
+        "(about 3.5–4.2 µs when the shared machine is quiet; a higher figure slows every system alike)",
         f"- Software: Python {platform.python_version()}, PostgreSQL {ctx['pg_version']}, {loadgen.wrk_version()}. "
         f"Peer: **alerta-server {ctx['alerta_version']}** (PyPI, its own virtualenv), plugins off, API key auth.",
         "- Servers: gunicorn, 5 sync workers each. Kaizen also runs 2 job worker processes (Redis broker) that "
@@ -587,6 +590,16 @@ def _goal(text: str, met: bool, figure: str) -> str:
 # -- main -------------------------------------------------------------------------------------
 
 
+def machine_speed() -> float:
+    """Microseconds per ``sum`` of 1,000 ints, best of 5 (what ``python -m timeit`` prints): how busy the host is."""
+    import timeit
+
+    x = list(range(1000))
+    timer = timeit.Timer("sum(x)", globals={"x": x})
+    loops, _ = timer.autorange()
+    return min(timer.repeat(5, loops)) / loops * 1e6
+
+
 def database_url(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
@@ -608,6 +621,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=None, help="'-' prints the section instead of writing RESULTS.md")
     opts = parser.parse_args(argv)
     started = time.monotonic()
+    speed_start = machine_speed()
     import psycopg
     import redis
 
@@ -675,6 +689,8 @@ def main(argv: list[str] | None = None) -> int:
         "minutes": (time.monotonic() - started) / 60,
         "command": "python benchmarks/event_bench.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "pg_version": pg_version,
+        "speed_start": speed_start,
+        "speed_end": machine_speed(),
         "alerta_version": alerta_version,
         "alerts": opts.alerts,
         "kaizen": kaizen_rounds,
