@@ -305,7 +305,7 @@ _LOADED = "_monitoring_loaded"
 
 
 def _remember(alert: Alert) -> None:
-    """Note ``alert``'s stored values (just read from, or written to, the database)."""
+    """Note the values ``alert`` was just read with (:func:`_write` then updates the note)."""
     alert.__dict__[_LOADED] = {
         n: dict(v) if isinstance(v, dict) else v for n in UPDATE_FIELDS for v in (getattr(alert, n),)
     }
@@ -451,7 +451,10 @@ def _save_changed(
 
 
 def _write(alerts: Sequence[Alert], names: Sequence[str]) -> None:
-    """Write ``names`` of ``alerts``: one prepared UPDATE per set of changed columns (no CASE per field).
+    """Write ``names`` of ``alerts``: one UPDATE per set of changed columns (no CASE per field).
+
+    On PostgreSQL the new values go as one array per column joined on the ids (:func:`_update_pg`);
+    on SQLite, which has no round trip to save, as an ``executemany``.
 
     An alert read by :func:`_lock_open` remembers its stored values; only the columns that differ
     are written (a repeat changes its counters and last-seen time, not its labels or texts).
