@@ -437,14 +437,10 @@ def _recent_incidents(
         created_at__gte=now - dt.timedelta(minutes=integration.group_window),
     ).order_by("-created_at", "-pk")  # oldest last: it overwrites the younger ones below
     found: dict[tuple[str, int | str], int] = {}
-    for start in range(0, len(services), 500):
-        for service_id, pk in qs.filter(service_id__in=services[start : start + 500]).values_list(
-            "service_id", "pk"
-        ):
-            found[("service", service_id)] = pk
-    for start in range(0, len(cis), 500):
-        for ci_id, pk in qs.filter(cis__in=cis[start : start + 500]).values_list("cis", "pk"):
-            found[("ci", ci_id)] = pk
+    for kind, column, ids in (("service", "service_id", services), ("ci", "cis", cis)):
+        for start in range(0, len(ids), 500):
+            rows = qs.filter(**{f"{column}__in": ids[start : start + 500]}).values_list(column, "pk")
+            found.update(((kind, ref), pk) for ref, pk in rows)
     return found
 
 

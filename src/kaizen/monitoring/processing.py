@@ -451,10 +451,7 @@ def _save_changed(
 
 
 def _write(alerts: Sequence[Alert], names: Sequence[str]) -> None:
-    """Write ``names`` of ``alerts``: one UPDATE per set of changed columns (no CASE per field).
-
-    On PostgreSQL the new values go as one array per column joined on the ids (:func:`_update_pg`);
-    on SQLite, which has no round trip to save, as an ``executemany``.
+    """Write ``names`` of ``alerts``: one :func:`_update_rows` per set of changed columns.
 
     An alert read by :func:`_lock_open` remembers its stored values; only the columns that differ
     are written (a repeat changes its counters and last-seen time, not its labels or texts).
@@ -469,19 +466,9 @@ def _write(alerts: Sequence[Alert], names: Sequence[str]) -> None:
             loaded.update({n: getattr(alert, n) for n in changed if n in loaded})
         if changed:
             groups.setdefault(changed, []).append(alert)
-    table = connection.ops.quote_name(Alert._meta.db_table)
     for changed, rows in groups.items():
-        fields = [Alert._meta.get_field(n) for n in changed]
-        if connection.vendor == "postgresql":
-            _update_pg(table, fields, rows)
-            continue
-        assignments = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)  # type: ignore[union-attr]
-        params = [
-            [f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk]  # type: ignore[union-attr]
-            for a in rows
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", params)  # noqa: S608 - model names
+        attnames = [Alert._meta.get_field(n).attname for n in changed]  # type: ignore[union-attr]
+        _update_rows(Alert, changed, [(a.pk, [getattr(a, n) for n in attnames]) for a in rows])
 
 
 def _arrays(fields: Sequence[Any]) -> str:
@@ -489,19 +476,35 @@ def _arrays(fields: Sequence[Any]) -> str:
     return ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
 
 
-def _update_pg(table: str, fields: Sequence[Any], rows: Sequence[Alert]) -> None:
-    """One UPDATE for all ``rows``: each column's new values as an array, joined on the ids."""
+def _update_rows(model: type[Any], names: Sequence[str], rows: Sequence[tuple[int, Sequence[Any]]]) -> None:
+    """Set the fields ``names`` of each ``(id, values)`` row of ``model`` (values in ``names`` order).
+
+    On PostgreSQL one UPDATE for all rows: each column's new values as one array, joined on the
+    ids. On SQLite, which has no round trip to save and no array parameters, an ``executemany``.
+    """
+    if not rows:
+        return
+    fields = [model._meta.get_field(n) for n in names]
+    table = connection.ops.quote_name(model._meta.db_table)
     columns = [connection.ops.quote_name(str(f.column)) for f in fields]
-    casts = "%s::bigint[], " + _arrays(fields)
-    params: list[list[Any]] = [[a.pk for a in rows]]
-    params += [[f.get_db_prep_save(getattr(a, f.attname), connection) for a in rows] for f in fields]
-    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+    prepared = [
+        [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+        for _pk, values in rows
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS a SET {assignments} FROM unnest({casts}) AS v(id, {', '.join(columns)}) "  # noqa: S608
-            "WHERE a.id = v.id",
-            params,
-        )
+        if connection.vendor == "postgresql":
+            assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+            cursor.execute(
+                f"UPDATE {table} AS t SET {assignments} FROM unnest(%s::bigint[], {_arrays(fields)}) "  # noqa: S608
+                f"AS v(id, {', '.join(columns)}) WHERE t.id = v.id",
+                [[pk for pk, _values in rows], *(list(column) for column in zip(*prepared, strict=True))],
+            )
+        else:
+            assignments = ", ".join(f"{c} = %s" for c in columns)
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608 - model names
+                [[*values, pk] for (pk, _v), values in zip(rows, prepared, strict=True)],
+            )
 
 
 UPDATE_FIELDS = [
